@@ -1,0 +1,97 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kctld", targets: ["kctld"]),
+        .executable(name: "kctl", targets: ["kctl"]),
+        .executable(name: "kctl-bench", targets: ["kctl-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // The system SQLite (Debian libsqlite3-dev), reached through a module map.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "KctlModel",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "KctlStore",
+            dependencies: [
+                "KctlModel", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KctlAPIServer",
+            dependencies: [
+                "KctlModel", "KctlStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KctlClient",
+            dependencies: [
+                "KctlModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "KctlCLI",
+            dependencies: [
+                "KctlModel", "KctlClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "KctlDaemon",
+            dependencies: [
+                "KctlModel", "KctlStore", "KctlAPIServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "kctld",
+            dependencies: [
+                "KctlDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "kctl", dependencies: ["KctlCLI"]),
+        .executableTarget(
+            name: "kctl-bench",
+            dependencies: [
+                "KctlModel", "KctlStore", "KctlClient", "KctlDaemon", "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KctlModelTests", dependencies: ["KctlModel"]),
+        .testTarget(name: "KctlStoreTests", dependencies: ["KctlStore", "KctlModel"]),
+        .testTarget(
+            name: "KctlAPIServerTests",
+            dependencies: ["KctlAPIServer", "KctlDaemon", "KctlClient", "KctlStore", "KctlModel"]
+        ),
+        .testTarget(name: "KctlCLITests", dependencies: ["KctlCLI", "KctlDaemon", "KctlClient", "KctlModel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
