@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import KctlModel
+import KctlStore
+import Logging
+import NIOCore
+
+/// The Kubernetes-shaped REST front of the store: discovery, CRUD, subresources and watch on
+/// the paths and with the Status errors that kubectl and client libraries expect. Every route
+/// parses its target, then delegates to one small handler per verb.
+public struct APIServer: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let store: any Store
+    let logger: Logger
+    let settings: Settings
+
+    /// Limits and timings of the API server.
+    public struct Settings: Sendable {
+        /// Largest accepted request body (Kubernetes: 3 MiB).
+        public var maxBodyBytes: Int = 3 * 1024 * 1024
+        /// A watch without `timeoutSeconds` ends after this long (clients re-watch).
+        public var defaultWatchTimeout: Duration = .seconds(1800)
+        /// An idle watch writes a blank line this often, which JSON stream readers skip, so a
+        /// closed connection is noticed and the watcher released.
+        public var watchHeartbeat: Duration = .seconds(15)
+        public init() {}
+    }
+
+    public init(store: any Store, logger: Logger, settings: Settings = Settings()) {
+        self.store = store
+        self.logger = logger
+        self.settings = settings
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await route(request)
+        } catch let error as StatusError {
+            response = Self.statusResponse(error)
+        } catch {
+            response = Self.statusResponse(.internalError("\(error)"))
+        }
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let line: Logger.Message = "\(request.method) \(request.uri.path)\(request.uri.query.map { "?" + $0 } ?? "") \(response.status.code) \(String(format: "%.1f", ms))ms"
+        if request.method == .get || request.method == .head {
+            logger.debug(line)
+        } else {
+            logger.info(line)
+        }
+        return response
+    }
+
+    private func route(_ request: Request) async throws -> Response {
+        let query = Query(request.uri.query)
+        switch try RequestInfoParser.parse(path: request.uri.path) {
+        case .health(let name):
+            _ = try await store.currentRevision()
+            return Self.text("ok", status: name == "healthz" ? .ok : .ok)
+        case .version:
+            return Self.json(Discovery.version)
+        case .apiVersions:
+            return Self.json(Discovery.apiVersions(host: request.head.authority ?? "127.0.0.1"))
+        case .apiGroupList:
+            return Self.json(Discovery.apiGroupList)
+        case .resourceList(let group, let version):
+            return Self.json(Discovery.resourceList(group: group, version: version))
+        case .resource(let target):
+            var request = request
+            return try await handle(target, request: &request, query: query)
+        }
+    }
+
+    private func handle(_ target: ResourceRequest, request: inout Request, query: Query) async throws -> Response {
+        if let sub = target.subresource, sub != "status" {
+            throw StatusError(
+                reason: .notFound, code: 404,
+                message: "the server could not find the requested resource (\(target.type.plural)/\(sub))")
+        }
+        if target.subresource == "status" && !target.type.hasStatus {
+            throw StatusError(reason: .notFound, code: 404, message: "\(target.type.groupResource) has no status subresource")
+        }
+        switch (request.method, target.isCollection) {
+        case (.get, true):
+            if target.watchPrefix || query.bool("watch") && query["watch"] != "false" && query["watch"] != "0" {
+                return try await watch(target, query: query)
+            }
+            return try await list(target, query: query)
+        case (.get, false):
+            if target.watchPrefix { return try await watch(target, query: query) }
+            return Self.json(try await get(target))
+        case (.post, true):
+            let body = try await readBody(&request)
+            return try await create(target, body: body, query: query)
+        case (.put, false):
+            let body = try await readBody(&request)
+            return try await update(target, body: body, query: query)
+        case (.patch, false):
+            let body = try await readBody(&request)
+            return try await patch(target, body: body, contentType: request.headers[.contentType], query: query)
+        case (.delete, false):
+            let body = try await readBody(&request)
+            return try await delete(target, body: body, query: query)
+        case (.delete, true):
+            let body = try await readBody(&request)
+            return try await deleteCollection(target, body: body, query: query)
+        default:
+            throw StatusError.methodNotAllowed(
+                "the server does not allow this method on the requested resource (\(request.method) \(request.uri.path))")
+        }
+    }
+
+    private func readBody(_ request: inout Request) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.collectBody(upTo: settings.maxBodyBytes)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw StatusError.tooLarge(limit: settings.maxBodyBytes)
+        }
+    }
+
+    // MARK: Responses
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        json(bytes: value.serialized(), status: status)
+    }
+
+    static func json(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func statusResponse(_ error: StatusError) -> Response {
+        json(error.statusObject, status: HTTPResponse.Status(code: error.code))
+    }
+}

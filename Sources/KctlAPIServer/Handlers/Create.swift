@@ -1,0 +1,70 @@
+import KctlModel
+import KctlStore
+import Hummingbird
+
+extension APIServer {
+    /// Kinds whose status belongs to a controller: a create starts it empty.
+    static let statusResetOnCreate: Set<String> = ["Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "Pod"]
+
+    func create(_ target: ResourceRequest, body: [UInt8], query: Query) async throws -> Response {
+        let type = target.type
+        var object = try KubeObject(data: body)
+        try identify(&object, target)
+        if target.subresource != nil {
+            throw StatusError.methodNotAllowed("cannot create through the \(target.subresource!) subresource")
+        }
+        // Fields the server owns are never taken from a create.
+        var meta = object.metadata
+        for key in ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "managedFields"] {
+            meta[key] = nil
+        }
+        object.metadata = meta
+        if Self.statusResetOnCreate.contains(type.kind) {
+            object.status = type.kind == "Pod" ? ["phase": "Pending"] : nil
+        }
+        if type.namespaced, let ns = target.namespace {
+            try await requireActiveNamespace(ns)
+        }
+        let generated = object.name.isEmpty && !(object.generateName ?? "").isEmpty
+        var attempt = 0
+        while true {
+            attempt += 1
+            var candidate = object
+            if generated { candidate.name = (object.generateName ?? "") + NameSuffix.random() }
+            let admitted = try Admission.admit(candidate, as: type, strict: strictFields(query))
+            if isDryRun(query) { return Self.json(admitted.value, status: .created) }
+            do {
+                let created = try await store.create(admitted, as: type)
+                return Self.json(created.value, status: .created)
+            } catch let error as StatusError where error.reason == .alreadyExists && generated && attempt < 8 {
+                continue
+            }
+        }
+    }
+
+    func requireActiveNamespace(_ namespace: String) async throws {
+        let ns: KubeObject
+        do {
+            ns = try await store.get(.namespace, namespace: nil, name: namespace)
+        } catch let error as StatusError where error.reason == .notFound {
+            throw StatusError(
+                reason: .notFound, code: 404, message: "namespaces \"\(namespace)\" not found",
+                name: namespace, group: "", kind: "namespaces")
+        }
+        if ns.deletionTimestamp != nil {
+            throw StatusError(
+                reason: .forbidden, code: 403,
+                message: "unable to create new content in namespace \(namespace) because it is being terminated",
+                name: namespace, group: "", kind: "namespaces")
+        }
+    }
+}
+
+/// The random suffix of `generateName`: five characters from Kubernetes' alphabet without vowels
+/// (so no words) and without look-alikes.
+enum NameSuffix {
+    static let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+    static func random() -> String {
+        String((0..<5).map { _ in alphabet.randomElement()! })
+    }
+}

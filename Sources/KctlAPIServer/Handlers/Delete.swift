@@ -1,0 +1,76 @@
+import KctlModel
+import KctlStore
+import Hummingbird
+
+extension APIServer {
+    /// Namespaces that hold the cluster's own objects and may not be deleted.
+    static let protectedNamespaces: Set<String> = ["default", "kube-system", "kube-public", "kube-node-lease"]
+
+    /// DeleteOptions from the body (kubectl sends one) and the query.
+    struct DeleteOptions {
+        var preconditions = Preconditions()
+        var propagationPolicy: String?
+        var dryRun = false
+
+        init(body: [UInt8], query: Query) throws {
+            if !body.isEmpty {
+                let json: JSONValue
+                do { json = try JSONValue.parse(body) } catch let e as JSONParseError {
+                    throw StatusError.badRequest("the DeleteOptions body is not valid JSON: \(e.description)")
+                }
+                preconditions.uid = json["preconditions"]?["uid"]?.stringValue
+                preconditions.resourceVersion = json["preconditions"]?["resourceVersion"]?.stringValue
+                propagationPolicy = json["propagationPolicy"]?.stringValue
+                if let dry = json["dryRun"]?.arrayValue, dry.contains("All") { dryRun = true }
+            }
+            if let p = query["propagationPolicy"] { propagationPolicy = p }
+            if query["dryRun"] == "All" { dryRun = true }
+            if let p = propagationPolicy, !["Orphan", "Background", "Foreground"].contains(p) {
+                throw StatusError.badRequest(
+                    "Unsupported value: \"\(p)\": supported values: \"Background\", \"Foreground\", \"Orphan\" (propagationPolicy)")
+            }
+        }
+    }
+
+    func delete(_ target: ResourceRequest, body: [UInt8], query: Query) async throws -> Response {
+        guard let name = target.name, target.subresource == nil else {
+            throw StatusError.methodNotAllowed("cannot delete a subresource")
+        }
+        let options = try DeleteOptions(body: body, query: query)
+        if target.type == .namespace && Self.protectedNamespaces.contains(name) {
+            throw StatusError(
+                reason: .forbidden, code: 403, message: "namespaces \"\(name)\" is forbidden: this namespace may not be deleted",
+                name: name, group: "", kind: "namespaces")
+        }
+        if options.dryRun {
+            return Self.json(try await store.get(target.type, namespace: target.namespace, name: name).value)
+        }
+        let result = try await store.delete(
+            target.type, namespace: target.namespace, name: name, preconditions: options.preconditions)
+        switch result {
+        case .deleted(let object): return Self.json(object.value)
+        case .pending(let object): return Self.json(object.value, status: .accepted)
+        }
+    }
+
+    func deleteCollection(_ target: ResourceRequest, body: [UInt8], query: Query) async throws -> Response {
+        let options = try DeleteOptions(body: body, query: query)
+        let selectors = try Selectors(query)
+        let result = try await store.list(target.type, namespace: target.namespace)
+        var deleted: [JSONValue] = []
+        for item in result.items where selectors.matches(item) {
+            if target.type == .namespace && Self.protectedNamespaces.contains(item.name) { continue }
+            if options.dryRun { deleted.append(item.value); continue }
+            do {
+                let r = try await store.delete(target.type, namespace: item.namespace, name: item.name)
+                deleted.append(r.object.value)
+            } catch let error as StatusError where error.reason == .notFound {
+                continue
+            }
+        }
+        return Self.json([
+            "apiVersion": .string(target.type.apiVersion), "kind": .string(target.type.kind + "List"),
+            "metadata": [:], "items": .array(deleted),
+        ])
+    }
+}

@@ -1,0 +1,119 @@
+import KctlModel
+import KctlStore
+import Hummingbird
+import NIOCore
+
+extension APIServer {
+    /// What a watch stream writes: an event, or a blank keep-alive line.
+    private enum WatchOutput: Sendable {
+        case event(String, KubeObject)
+        case error(StatusError)
+        case heartbeat
+        case end
+    }
+
+    /// `?watch=true`: newline-delimited `{"type":...,"object":...}` events over a chunked response.
+    /// No `resourceVersion` (or "0") starts with ADDED events for the current state, as
+    /// Kubernetes does; a compacted revision gets an in-stream ERROR event with 410 Expired.
+    func watch(_ target: ResourceRequest, query: Query) async throws -> Response {
+        let selectors = try Selectors(query)
+        if let name = target.name {
+            // `/watch/<plural>/NAME` watches one object.
+            var q = selectors
+            let byName = try FieldSelector.parse("metadata.name=\(name)")
+            q.field = byName
+            return try await watchStream(target, selectors: q, query: query)
+        }
+        return try await watchStream(target, selectors: selectors, query: query)
+    }
+
+    private func watchStream(_ target: ResourceRequest, selectors: Selectors, query: Query) async throws -> Response {
+        let rvText = query["resourceVersion"] ?? ""
+        var initial: [KubeObject] = []
+        let from: Int64
+        if rvText.isEmpty || rvText == "0" {
+            let snapshot = try await store.list(target.type, namespace: target.namespace)
+            initial = snapshot.items.filter { selectors.matches($0) }
+            from = snapshot.revision
+        } else {
+            guard let rv = Int64(rvText), rv >= 0 else {
+                throw StatusError.badRequest("resourceVersion: Invalid value: \"\(rvText)\": must be a non-negative integer revision")
+            }
+            from = rv
+        }
+        var timeout = settings.defaultWatchTimeout
+        if let t = query["timeoutSeconds"] {
+            guard let seconds = Int(t), seconds >= 0 else {
+                throw StatusError.badRequest("timeoutSeconds: Invalid value: \"\(t)\": must be a non-negative integer")
+            }
+            if seconds > 0 { timeout = .seconds(seconds) }
+        }
+        // Open the store watch before answering, so a bad revision is known up front; an
+        // Expired revision is still answered 200 with an ERROR event, as Kubernetes does.
+        var events: AsyncThrowingStream<WatchEvent, any Error>?
+        var openError: StatusError?
+        do {
+            events = try await store.watch(target.type, namespace: target.namespace, from: from)
+        } catch let error as StatusError {
+            openError = error
+        }
+        let heartbeat = settings.watchHeartbeat
+        let logger = self.logger
+        let initialObjects = initial
+        let storeEvents = events
+        let startError = openError
+        let watchTimeout = timeout
+        let body = ResponseBody { writer in
+            let (outputs, sink) = AsyncStream<WatchOutput>.makeStream(bufferingPolicy: .unbounded)
+            for object in initialObjects { sink.yield(.event("ADDED", object)) }
+            if let startError { sink.yield(.error(startError)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if let events = storeEvents {
+                    group.addTask {
+                        do {
+                            for try await event in events where selectors.matches(event.object) {
+                                sink.yield(.event(event.type.rawValue, event.object))
+                            }
+                            sink.yield(.end)
+                        } catch let error as StatusError {
+                            sink.yield(.error(error))
+                        } catch is CancellationError {
+                        } catch {
+                            sink.yield(.error(.internalError("\(error)")))
+                        }
+                    }
+                }
+                group.addTask {
+                    let clock = ContinuousClock()
+                    let deadline = clock.now + watchTimeout
+                    while clock.now < deadline {
+                        try await Task.sleep(for: min(heartbeat, deadline - clock.now))
+                        sink.yield(.heartbeat)
+                    }
+                    sink.yield(.end)
+                }
+                defer { group.cancelAll() }
+                for await output in outputs {
+                    switch output {
+                    case .event(let type, let object):
+                        var line = JSONValue.object(["type": .string(type), "object": object.value]).serialized()
+                        line.append(10)
+                        try await writer.write(ByteBuffer(bytes: line))
+                    case .error(let error):
+                        var line = JSONValue.object(["type": "ERROR", "object": error.statusObject]).serialized()
+                        line.append(10)
+                        try await writer.write(ByteBuffer(bytes: line))
+                        return
+                    case .heartbeat:
+                        try await writer.write(ByteBuffer(bytes: [10]))
+                    case .end:
+                        return
+                    }
+                }
+            }
+            logger.debug("watch on \(target.type.groupResource) ended")
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+}
