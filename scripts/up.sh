@@ -19,7 +19,7 @@ pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
 export KCTL_SERVER="http://$listen"
 for _ in $(seq 1 100); do
-  curl -fsS "$KCTL_SERVER/readyz" >/dev/null 2>&1 && break
+  "$bin/kctl" get namespaces >/dev/null 2>&1 && break
   kill -0 $pid 2>/dev/null || { echo "kctld exited"; exit 1; }
   sleep 0.1
 done

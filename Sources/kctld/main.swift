@@ -1,1 +1,1 @@
-print("kctld")
+print("kctld: not yet")
