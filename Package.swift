@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "KctlDaemon",
             dependencies: [
-                "KctlModel", "KctlStore", "KctlAPIServer",
+                "KctlModel", "KctlStore", "KctlAPIServer", "KctlClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
