@@ -1,0 +1,111 @@
+import KctlModel
+
+/// The on-disk layout, kine-like: an append-only change log that watches replay, and the current
+/// state of every object beside it.
+///
+/// - `changes`: one row per write, keyed by the global revision. `value` is the object as of the
+///   change (for DELETED, its last state with `resourceVersion` = the delete's revision).
+/// - `objects`: the newest value of each live object, keyed by (resource, namespace, name);
+///   `revision` is its last write, `create_revision` the write that created it.
+/// - `meta`: `compacted` (every change at or below it is gone) and `schema`.
+///
+/// `resource` is the kind's `groupResource` (`deployments.apps`); cluster-scoped objects have
+/// namespace "". Values are `KubeObject.serialized()` bytes (compact JSON, sorted keys).
+enum Schema {
+    static let version: Int64 = 1
+
+    static let tables = """
+        CREATE TABLE IF NOT EXISTS changes (
+            revision  INTEGER PRIMARY KEY,
+            resource  TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            name      TEXT NOT NULL,
+            type      INTEGER NOT NULL,
+            value     BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS objects (
+            resource        TEXT NOT NULL,
+            namespace       TEXT NOT NULL,
+            name            TEXT NOT NULL,
+            revision        INTEGER NOT NULL,
+            create_revision INTEGER NOT NULL,
+            value           BLOB NOT NULL,
+            PRIMARY KEY (resource, namespace, name)
+        );
+        CREATE TABLE IF NOT EXISTS meta (
+            key   TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('compacted', 0);
+        """
+
+    // The writer's statements.
+    static let selectObject =
+        "SELECT value, revision FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
+    static let objectExists = "SELECT 1 FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
+    static let insertObject = """
+        INSERT INTO objects (resource, namespace, name, revision, create_revision, value)
+        VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+        """
+    static let updateObject =
+        "UPDATE objects SET revision = ?4, value = ?5 WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
+    static let deleteObject = "DELETE FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
+    static let insertChange = """
+        INSERT INTO changes (revision, resource, namespace, name, type, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        """
+    static let begin = "BEGIN IMMEDIATE"
+    static let commit = "COMMIT"
+    static let rollback = "ROLLBACK"
+    static let deleteChangesUpTo = "DELETE FROM changes WHERE revision <= ?1"
+    static let setCompacted = "UPDATE meta SET value = ?1 WHERE key = 'compacted'"
+
+    // Shared by writer and readers.
+    static let compacted = "SELECT value FROM meta WHERE key = 'compacted'"
+    /// The newest revision: the last change, or the compacted revision when the log is empty.
+    static let currentRevision = """
+        SELECT max(coalesce((SELECT max(revision) FROM changes), 0),
+                   (SELECT value FROM meta WHERE key = 'compacted'))
+        """
+    static let oldestChange = "SELECT min(revision) FROM changes"
+
+    // The readers' statements.
+    static let listAll = "SELECT value FROM objects WHERE resource = ?1 ORDER BY namespace, name"
+    static let listNamespace =
+        "SELECT value FROM objects WHERE resource = ?1 AND namespace = ?2 ORDER BY name"
+    /// Changes in (?1, ?2], optionally of one resource (?3) and namespace (?4).
+    static let replay = """
+        SELECT revision, resource, namespace, type, value FROM changes
+        WHERE revision > ?1 AND revision <= ?2
+          AND (?3 IS NULL OR resource = ?3) AND (?4 IS NULL OR namespace = ?4)
+        ORDER BY revision
+        """
+}
+
+extension SQLiteConnection {
+    /// Settings for the one connection that writes; creates the schema on a new file.
+    func configureWriter(_ options: StoreOptions) throws {
+        // auto_vacuum only takes effect before the first table exists.
+        try execute("PRAGMA auto_vacuum = INCREMENTAL")
+        let mode = try text("PRAGMA journal_mode = WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw StatusError.internalError("sqlite: cannot enable WAL on \(path) (journal_mode is \(mode ?? "unknown"))")
+        }
+        try execute(
+            """
+            PRAGMA synchronous = \(options.synchronous.rawValue);
+            PRAGMA journal_size_limit = \(options.walSizeLimit);
+            PRAGMA temp_store = MEMORY;
+            PRAGMA cache_size = -16000;
+            """)
+        let existing = try scalar("PRAGMA user_version") ?? 0
+        if existing > Schema.version {
+            throw StatusError.internalError("sqlite: the schema of \(path) (\(existing)) is newer than this kctl's (\(Schema.version))")
+        }
+        try execute("BEGIN IMMEDIATE; \(Schema.tables) PRAGMA user_version = \(Schema.version); COMMIT")
+    }
+
+    /// Settings for a connection that only reads.
+    func configureReader() throws {
+        try execute("PRAGMA query_only = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8000")
+    }
+}

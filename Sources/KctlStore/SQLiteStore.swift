@@ -1,0 +1,171 @@
+import Foundation
+import KctlModel
+import Logging
+
+/// The embedded store: one SQLite file in WAL mode, written by one connection (an actor) and
+/// read through a pool of read-only connections, with watches fed right after each commit.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "/var/lib/kctl/state.db")
+/// let pod = try await store.create(object, as: .pod)
+/// for try await event in try await store.watch(.pod, namespace: "default", from: 0) { ... }
+/// ```
+///
+/// Run `runMaintenance()` as a service so the change log is compacted and the WAL checkpointed.
+public final class SQLiteStore: Store {
+    public let path: String
+    public let options: StoreOptions
+    let writer: SQLiteWriter
+    let readers: ReaderPool
+    let hub: WatchHub
+    let types = TypeRegistry()
+    let policy: Locked<CompactionPolicy>
+    let logger: Logger
+
+    /// Opens the database at `path`, creating the file and the schema when missing, and resumes
+    /// from the revision stored there.
+    public init(path: String, options: StoreOptions = .init(), logger: Logger = Logger(label: "kctl.store")) throws {
+        self.path = path
+        self.options = options
+        self.logger = logger
+        let hub = WatchHub(maxBacklog: options.maxWatchBacklog)
+        self.hub = hub
+        self.writer = try SQLiteWriter(path: path, options: options, hub: hub)
+        self.readers = ReaderPool(path: path, size: options.readerPoolSize, busyTimeout: options.busyTimeout)
+        var policy = CompactionPolicy(keepRevisions: options.keepRevisions, retention: options.retention)
+        policy.record(revision: hub.lastRevision, at: .now)
+        self.policy = Locked(policy)
+    }
+
+    /// Ends every watch and closes the connections; later calls fail.
+    public func close() async {
+        hub.finishAll()
+        readers.close()
+        await writer.close()
+    }
+
+    // MARK: Store
+
+    public func create(_ object: KubeObject, as type: ResourceType) async throws -> KubeObject {
+        types.register(type)
+        let prepared = try ObjectRules.prepareForCreate(
+            object, as: type, uid: UUID().uuidString.lowercased(), now: Timestamp.now())
+        let key = ObjectKey(type, namespace: prepared.namespace, name: prepared.name)
+        return try await writer.create(prepared, key: key, type: type)
+    }
+
+    public func get(_ type: ResourceType, namespace: String?, name: String) async throws -> KubeObject {
+        let key = ObjectKey(type, namespace: namespace, name: name)
+        let object = try readers.withReader { db -> KubeObject? in
+            let select = try db.statement(Schema.selectObject)
+            defer { select.reset() }
+            select.bind(1, key.resource)
+            select.bind(2, key.namespace)
+            select.bind(3, key.name)
+            guard try select.step() else { return nil }
+            return try select.withBlob(0) { try KubeObject(data: $0) }
+        }
+        guard let object else { throw StatusError.notFound(type, name) }
+        return object
+    }
+
+    public func list(_ type: ResourceType, namespace: String?) async throws -> ListResult {
+        try readers.withSnapshot { db in
+            let revision = try db.scalar(Schema.currentRevision) ?? 0
+            let select: SQLiteStatement
+            if let namespace, type.namespaced {
+                select = try db.statement(Schema.listNamespace)
+                select.bind(2, namespace)
+            } else {
+                select = try db.statement(Schema.listAll)
+            }
+            defer { select.reset() }
+            select.bind(1, type.groupResource)
+            var items: [KubeObject] = []
+            while try select.step() {
+                items.append(try select.withBlob(0) { try KubeObject(data: $0) })
+            }
+            return ListResult(items: items, revision: revision)
+        }
+    }
+
+    public func update(_ object: KubeObject, as type: ResourceType, subresource: Subresource) async throws
+        -> KubeObject
+    {
+        types.register(type)
+        let key = ObjectKey(type, namespace: object.namespace, name: object.name)
+        return try await writer.update(object, key: key, type: type, subresource: subresource)
+    }
+
+    public func update(
+        _ type: ResourceType, namespace: String?, name: String, subresource: Subresource,
+        mutate: @Sendable (inout KubeObject) throws -> Void
+    ) async throws -> KubeObject {
+        types.register(type)
+        let key = ObjectKey(type, namespace: namespace, name: name)
+        return try await writer.update(key: key, type: type, subresource: subresource, mutate: mutate)
+    }
+
+    public func delete(
+        _ type: ResourceType, namespace: String?, name: String, preconditions: Preconditions
+    ) async throws -> DeleteResult {
+        types.register(type)
+        let key = ObjectKey(type, namespace: namespace, name: name)
+        return try await writer.delete(key: key, type: type, preconditions: preconditions, now: Timestamp.now())
+    }
+
+    public func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws
+        -> AsyncThrowingStream<WatchEvent, any Error>
+    {
+        if let type { types.register(type) }
+        // A namespace says nothing about a cluster-scoped kind.
+        let namespaceFilter = (type.map { !$0.namespaced } ?? false) ? nil : namespace
+        let filter = WatchHub.Filter(resource: type?.groupResource, namespace: namespaceFilter)
+        let registration = hub.register(filter)
+        do {
+            if revision < registration.startRevision {
+                try replay(into: registration, filter: filter, after: revision)
+            }
+        } catch {
+            hub.end(registration.id, registration.continuation, throwing: nil)
+            throw error
+        }
+        hub.goLive(registration.id)
+        return registration.stream
+    }
+
+    public func currentRevision() async throws -> Int64 {
+        hub.lastRevision
+    }
+
+    // MARK: Watch replay
+
+    /// Sends the logged changes in (`revision`, registration's start] that match `filter`, read in
+    /// one snapshot; throws Expired when part of that range was compacted away.
+    private func replay(into registration: WatchHub.Registration, filter: WatchHub.Filter, after revision: Int64)
+        throws
+    {
+        try readers.withSnapshot { db in
+            let compacted = try db.scalar(Schema.compacted) ?? 0
+            if revision < compacted { throw StatusError.expired(requested: revision, oldest: compacted) }
+            let select = try db.statement(Schema.replay)
+            defer { select.reset() }
+            select.bind(1, revision)
+            select.bind(2, registration.startRevision)
+            if let resource = filter.resource { select.bind(3, resource) } else { select.bindNull(3) }
+            if let namespace = filter.namespace { select.bind(4, namespace) } else { select.bindNull(4) }
+            while try select.step() {
+                let object = try select.withBlob(4) { try KubeObject(data: $0) }
+                let resource = select.text(1)
+                let namespace = select.text(2)
+                guard let type = WatchEvent.EventType(code: select.int64(3)) else {
+                    throw StatusError.internalError("sqlite: unknown change type \(select.int64(3))")
+                }
+                let event = WatchEvent(
+                    type: type, object: object, revision: select.int64(0),
+                    resource: types.type(for: resource, object: object, namespace: namespace))
+                guard hub.deliverReplayed(event, to: registration) else { return }
+            }
+        }
+    }
+}

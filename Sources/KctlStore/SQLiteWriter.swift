@@ -1,0 +1,260 @@
+import CSQLite
+import KctlModel
+
+/// Where one object lives in the tables.
+struct ObjectKey: Sendable, Hashable {
+    var resource: String
+    var namespace: String
+    var name: String
+
+    init(_ type: ResourceType, namespace: String?, name: String) {
+        self.resource = type.groupResource
+        self.namespace = ObjectRules.storageNamespace(namespace, for: type)
+        self.name = name
+    }
+}
+
+/// The one connection that writes. Being an actor, it serializes every write in the process, so
+/// SQLite never reports "database is locked" to us; callers waiting for it suspend rather than
+/// block a thread. Each write is one short transaction at revision `revision + 1`, and its event
+/// is published to the watch hub right after the commit, still inside the actor, so watchers get
+/// events in revision order.
+actor SQLiteWriter {
+    private let db: SQLiteConnection
+    private let hub: WatchHub
+    private let busyTimeout: Duration
+    /// The newest committed revision.
+    private(set) var revision: Int64
+
+    init(path: String, options: StoreOptions, hub: WatchHub) throws {
+        let db = try SQLiteConnection(path: path, readOnly: false, busyTimeout: options.busyTimeout)
+        try db.configureWriter(options)
+        self.db = db
+        self.hub = hub
+        self.busyTimeout = options.busyTimeout
+        self.revision = try db.scalar(Schema.currentRevision) ?? 0
+        hub.start(at: revision)
+    }
+
+    func close() {
+        db.close()
+    }
+
+    // MARK: Writes
+
+    func create(_ prepared: KubeObject, key: ObjectKey, type: ResourceType) throws -> KubeObject {
+        try write { revision in
+            if try exists(key) { throw StatusError.alreadyExists(type, key.name) }
+            var object = prepared
+            ObjectRules.stamp(&object, revision: revision)
+            let value = object.serialized()
+            let insert = try db.statement(Schema.insertObject)
+            bind(insert, key)
+            insert.bind(4, revision)
+            insert.bind(5, value)
+            try insert.run()
+            try logChange(revision, key, .added, value)
+            return (object, WatchEvent(type: .added, object: object, revision: revision, resource: type))
+        }
+    }
+
+    func update(_ incoming: KubeObject, key: ObjectKey, type: ResourceType, subresource: Subresource) throws
+        -> KubeObject
+    {
+        try write { revision in
+            guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
+            let outcome = try ObjectRules.update(
+                stored: stored, incoming: incoming, as: type, subresource: subresource, checkVersion: true)
+            return try apply(outcome, key: key, type: type, revision: revision)
+        }
+    }
+
+    func update(
+        key: ObjectKey, type: ResourceType, subresource: Subresource, mutate: @Sendable (inout KubeObject) throws -> Void
+    ) throws -> KubeObject {
+        try write { revision in
+            guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
+            var changed = stored
+            try mutate(&changed)
+            let outcome = try ObjectRules.update(
+                stored: stored, incoming: changed, as: type, subresource: subresource, checkVersion: false)
+            return try apply(outcome, key: key, type: type, revision: revision)
+        }
+    }
+
+    func delete(key: ObjectKey, type: ResourceType, preconditions: Preconditions, now: String) throws -> DeleteResult {
+        try write { revision in
+            guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
+            switch try ObjectRules.delete(stored: stored, as: type, preconditions: preconditions, now: now) {
+            case .alreadyMarked(let object):
+                return (.pending(object), nil)
+            case .mark(let object):
+                let (written, event) = try apply(.write(object), key: key, type: type, revision: revision)
+                return (.pending(written), event)
+            case .remove(let object):
+                let (removed, event) = try apply(.remove(object), key: key, type: type, revision: revision)
+                return (.deleted(removed), event)
+            }
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Deletes change rows up to `target` (at most `batch` revisions, to keep the transaction
+    /// short) and records the compacted revision. Returns the compacted revision afterwards.
+    func compactStep(upTo target: Int64, batch: Int64) throws -> Int64 {
+        let compacted = try db.scalar(Schema.compacted) ?? 0
+        let upTo = min(target, revision, compacted + max(1, batch))
+        guard upTo > compacted else { return compacted }
+        try db.statement(Schema.begin).run()
+        do {
+            let delete = try db.statement(Schema.deleteChangesUpTo)
+            delete.bind(1, upTo)
+            try delete.run()
+            let record = try db.statement(Schema.setCompacted)
+            record.bind(1, upTo)
+            try record.run()
+            try db.statement(Schema.commit).run()
+        } catch {
+            try? db.statement(Schema.rollback).run()
+            throw error
+        }
+        return upTo
+    }
+
+    func compactedRevision() throws -> Int64 {
+        try db.scalar(Schema.compacted) ?? 0
+    }
+
+    /// Returns free pages to the file system (the database uses `auto_vacuum = INCREMENTAL`).
+    func reclaimSpace() throws {
+        try db.execute("PRAGMA incremental_vacuum")
+    }
+
+    /// Copies the WAL into the database. `truncate` also empties the WAL file, waiting at most
+    /// `wait` for readers still on an older snapshot. Returns false when it could not finish.
+    func checkpoint(truncate: Bool, wait: Duration) throws -> Bool {
+        guard let handle = db.handle else { throw StatusError.internalError("sqlite: the store is closed") }
+        db.setBusyTimeout(wait)
+        defer { db.setBusyTimeout(busyTimeout) }
+        var logFrames: Int32 = 0
+        var checkpointed: Int32 = 0
+        let mode = truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, mode, &logFrames, &checkpointed)
+        if rc == SQLITE_BUSY || rc == SQLITE_LOCKED { return false }
+        guard rc == SQLITE_OK else { throw db.error(rc, context: "wal_checkpoint") }
+        return logFrames == checkpointed
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `body` in one transaction at the next revision. `body` returns its result and the
+    /// event to publish; with no event (nothing changed) the transaction is rolled back and the
+    /// revision stays.
+    private func write<R>(_ body: (Int64) throws -> (R, WatchEvent?)) throws -> R {
+        guard db.isOpen else { throw StatusError.internalError("sqlite: the store is closed") }
+        try db.statement(Schema.begin).run()
+        let next = revision + 1
+        let result: R
+        let event: WatchEvent?
+        do {
+            (result, event) = try body(next)
+            if event != nil {
+                try db.statement(Schema.commit).run()
+            } else {
+                try db.statement(Schema.rollback).run()
+            }
+        } catch {
+            try? db.statement(Schema.rollback).run()
+            throw error
+        }
+        if let event {
+            revision = next
+            hub.publish(event, resource: event.resource.groupResource, namespace: namespace(of: event))
+        }
+        return result
+    }
+
+    private func namespace(of event: WatchEvent) -> String {
+        ObjectRules.storageNamespace(event.object.namespace, for: event.resource)
+    }
+
+    /// Persists an update outcome at `revision`.
+    private func apply(_ outcome: ObjectRules.UpdateOutcome, key: ObjectKey, type: ResourceType, revision: Int64)
+        throws -> (KubeObject, WatchEvent?)
+    {
+        switch outcome {
+        case .unchanged(let stored):
+            return (stored, nil)
+        case .write(var object):
+            ObjectRules.stamp(&object, revision: revision)
+            let value = object.serialized()
+            let update = try db.statement(Schema.updateObject)
+            bind(update, key)
+            update.bind(4, revision)
+            update.bind(5, value)
+            try update.run()
+            try logChange(revision, key, .modified, value)
+            return (object, WatchEvent(type: .modified, object: object, revision: revision, resource: type))
+        case .remove(var object):
+            ObjectRules.stamp(&object, revision: revision)
+            let delete = try db.statement(Schema.deleteObject)
+            bind(delete, key)
+            try delete.run()
+            try logChange(revision, key, .deleted, object.serialized())
+            return (object, WatchEvent(type: .deleted, object: object, revision: revision, resource: type))
+        }
+    }
+
+    private func logChange(_ revision: Int64, _ key: ObjectKey, _ type: WatchEvent.EventType, _ value: [UInt8]) throws {
+        let insert = try db.statement(Schema.insertChange)
+        insert.bind(1, revision)
+        insert.bind(2, key.resource)
+        insert.bind(3, key.namespace)
+        insert.bind(4, key.name)
+        insert.bind(5, type.code)
+        insert.bind(6, value)
+        try insert.run()
+    }
+
+    private func exists(_ key: ObjectKey) throws -> Bool {
+        let select = try db.statement(Schema.objectExists)
+        defer { select.reset() }
+        bind(select, key)
+        return try select.step()
+    }
+
+    private func load(_ key: ObjectKey) throws -> KubeObject? {
+        let select = try db.statement(Schema.selectObject)
+        defer { select.reset() }
+        bind(select, key)
+        guard try select.step() else { return nil }
+        return try select.withBlob(0) { try KubeObject(data: $0) }
+    }
+
+    private func bind(_ statement: SQLiteStatement, _ key: ObjectKey) {
+        statement.bind(1, key.resource)
+        statement.bind(2, key.namespace)
+        statement.bind(3, key.name)
+    }
+}
+
+extension WatchEvent.EventType {
+    /// The `type` column of the change log.
+    var code: Int64 {
+        switch self {
+        case .added: return 0
+        case .modified: return 1
+        case .deleted: return 2
+        }
+    }
+
+    init?(code: Int64) {
+        switch code {
+        case 0: self = .added
+        case 1: self = .modified
+        case 2: self = .deleted
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import KctlModel
+
+/// Fans committed changes out to watchers, in commit order, right after each commit.
+///
+/// A new watcher first replays history from the change log, then goes live. To leave no gap and
+/// no duplicate between the two, it is registered before the replay at the hub's last published
+/// revision R: the replay covers (from, R], and every event published after registration (all
+/// above R) is held in the watcher's buffer until the replay is done, then flushed in order.
+///
+/// The hub never blocks a writer on a slow consumer: each stream buffers up to `maxBacklog`
+/// events; a watcher that falls further behind is ended with Expired so its client relists.
+final class WatchHub: Sendable {
+    /// Which changes a watcher wants; nil matches everything.
+    struct Filter: Sendable, Hashable {
+        var resource: String?
+        var namespace: String?
+
+        func matches(resource: String, namespace: String) -> Bool {
+            (self.resource == nil || self.resource == resource) && (self.namespace == nil || self.namespace == namespace)
+        }
+    }
+
+    typealias Continuation = AsyncThrowingStream<WatchEvent, any Error>.Continuation
+
+    struct Registration {
+        var id: UInt64
+        var stream: AsyncThrowingStream<WatchEvent, any Error>
+        var continuation: Continuation
+        /// The last revision published before the watcher was registered: replay up to here.
+        var startRevision: Int64
+    }
+
+    private struct Watcher {
+        var filter: Filter
+        var continuation: Continuation
+        /// Live events held back while the watcher is still replaying history.
+        var pending: [WatchEvent]? = []
+    }
+
+    private struct State {
+        var watchers: [UInt64: Watcher] = [:]
+        var nextID: UInt64 = 1
+        var lastRevision: Int64
+        var closed = false
+    }
+
+    private let state: Locked<State>
+    let maxBacklog: Int
+
+    init(maxBacklog: Int) {
+        self.state = Locked(State(lastRevision: 0))
+        self.maxBacklog = maxBacklog
+    }
+
+    /// Sets the revision the store opened at, before any watcher registers.
+    func start(at revision: Int64) {
+        state.withLock { $0.lastRevision = revision }
+    }
+
+    /// The last revision published: every write at or below it has been committed and sent.
+    var lastRevision: Int64 { state.withLock { $0.lastRevision } }
+
+    var watcherCount: Int { state.withLock { $0.watchers.count } }
+
+    /// Adds a watcher in the replaying state. Its stream ends (and unregisters) when dropped.
+    func register(_ filter: Filter) -> Registration {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(
+            of: WatchEvent.self, throwing: (any Error).self, bufferingPolicy: .bufferingOldest(maxBacklog))
+        let (id, revision, closed) = state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            if !state.closed { state.watchers[id] = Watcher(filter: filter, continuation: continuation) }
+            return (id, state.lastRevision, state.closed)
+        }
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        if closed { continuation.finish() }
+        return Registration(id: id, stream: stream, continuation: continuation, startRevision: revision)
+    }
+
+    /// Delivers one replayed event; false when the watcher is gone or overflowed (stop replaying).
+    func deliverReplayed(_ event: WatchEvent, to registration: Registration) -> Bool {
+        switch registration.continuation.yield(event) {
+        case .enqueued: return true
+        case .terminated: return false
+        case .dropped:
+            end(registration.id, registration.continuation, throwing: overflowError())
+            return false
+        @unknown default: return false
+        }
+    }
+
+    /// Ends the replay: flushes the events held back meanwhile, then delivers live.
+    func goLive(_ id: UInt64) {
+        var overflowed: Continuation?
+        state.withLock { state in
+            guard var watcher = state.watchers[id], let pending = watcher.pending else { return }
+            for event in pending {
+                if case .dropped = watcher.continuation.yield(event) {
+                    state.watchers[id] = nil
+                    overflowed = watcher.continuation
+                    return
+                }
+            }
+            watcher.pending = nil
+            state.watchers[id] = watcher
+        }
+        overflowed?.finish(throwing: overflowError())
+    }
+
+    /// Ends a watcher with an error (or normally, with nil).
+    func end(_ id: UInt64, _ continuation: Continuation, throwing error: (any Error)?) {
+        remove(id)
+        continuation.finish(throwing: error)
+    }
+
+    func remove(_ id: UInt64) {
+        _ = state.withLock { $0.watchers.removeValue(forKey: id) }
+    }
+
+    /// Sends a committed change to every matching watcher. The writer calls it after each commit,
+    /// in revision order, so every watcher sees changes in order.
+    func publish(_ event: WatchEvent, resource: String, namespace: String) {
+        var ended: [Continuation] = []
+        state.withLock { state in
+            state.lastRevision = event.revision
+            var gone: [UInt64] = []
+            var held: [UInt64] = []
+            for (id, watcher) in state.watchers where watcher.filter.matches(resource: resource, namespace: namespace) {
+                if let pending = watcher.pending {
+                    if pending.count >= maxBacklog {
+                        gone.append(id)
+                        ended.append(watcher.continuation)
+                    } else {
+                        held.append(id)
+                    }
+                    continue
+                }
+                switch watcher.continuation.yield(event) {
+                case .enqueued: break
+                case .dropped:
+                    gone.append(id)
+                    ended.append(watcher.continuation)
+                case .terminated: gone.append(id)
+                @unknown default: break
+                }
+            }
+            // Mutate only after the loop, so the dictionary is not copied under the iterator.
+            for id in held { state.watchers[id]?.pending?.append(event) }
+            for id in gone { state.watchers[id] = nil }
+        }
+        // Outside the lock: finishing runs onTermination, which takes it again.
+        for continuation in ended { continuation.finish(throwing: overflowError()) }
+    }
+
+    /// Ends every stream normally (the store is closing); later registrations end at once.
+    func finishAll() {
+        let all = state.withLock { state in
+            state.closed = true
+            defer { state.watchers.removeAll() }
+            return state.watchers.values.map(\.continuation)
+        }
+        for continuation in all { continuation.finish() }
+    }
+
+    private func overflowError() -> StatusError {
+        StatusError(
+            reason: .expired, code: 410,
+            message: "the watch fell more than \(maxBacklog) events behind and was closed; list and watch again")
+    }
+}
