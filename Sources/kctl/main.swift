@@ -1,1 +1,3 @@
-print("kctl")
+import KctlCLI
+
+await KctlCommand.main()

@@ -296,7 +296,7 @@ public enum ObjectTable {
     // MARK: - HPA, nodes, events
 
     /// `cpu: 45%/70%`, `cpu: <unknown>/70%`, several joined by `, `; `<none>` without metrics.
-    static func hpaTargets(_ o: JSONValue) -> String {
+    public static func hpaTargets(_ o: JSONValue) -> String {
         let metrics = o.value(atPath: "spec.metrics")?.arrayValue ?? []
         let current = o.value(atPath: "status.currentMetrics")?.arrayValue ?? []
         // autoscaling/v1 style: one CPU utilization target.
@@ -337,7 +337,7 @@ public enum ObjectTable {
         return status
     }
 
-    static func nodeRoles(_ object: KubeObject) -> String {
+    public static func nodeRoles(_ object: KubeObject) -> String {
         var roles = Set<String>()
         for (key, value) in object.labels {
             if key.hasPrefix("node-role.kubernetes.io/") {
