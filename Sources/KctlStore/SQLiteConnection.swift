@@ -86,6 +86,9 @@ final class SQLiteConnection {
         return statement.text(0)
     }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    var changes: Int32 { handle.map { sqlite3_changes($0) } ?? 0 }
+
     func error(_ code: Int32, context: String? = nil) -> StatusError {
         let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
         var text = "sqlite: \(message) (\(code))"

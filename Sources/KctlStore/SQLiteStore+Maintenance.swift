@@ -30,36 +30,36 @@ extension SQLiteStore {
     /// holds an old snapshot for more than a moment, in which case it copies what it can).
     @discardableResult
     public func maintain() async throws -> MaintenanceReport {
-        let current = await writer.revision
+        let current = writer.revision
         let now = ContinuousClock.now
         let target = policy.withLock { policy in
             policy.record(revision: current, at: now)
             return policy.target(current: current, now: now)
         }
         let compacted = try await compact(upTo: target)
-        try await writer.reclaimSpace()
-        let truncated = try await writer.checkpoint(truncate: true, wait: .milliseconds(100))
-        if !truncated { _ = try await writer.checkpoint(truncate: false, wait: .zero) }
+        try writer.reclaimSpace()
+        let truncated = try writer.checkpoint(truncate: true, wait: .milliseconds(100))
+        if !truncated { _ = try writer.checkpoint(truncate: false, wait: .zero) }
         return MaintenanceReport(compactedRevision: compacted, walTruncated: truncated)
     }
 
     /// Removes every change but the newest `keepLast` from the log. Watches from a revision
     /// before the compacted one then fail with Expired.
     public func compact(keepLast: Int64) async throws {
-        let current = await writer.revision
+        let current = writer.revision
         _ = try await compact(upTo: current - max(0, keepLast))
     }
 
     /// The revision at or below which the change log has been compacted.
     public func compactedRevision() async throws -> Int64 {
-        try await writer.compactedRevision()
+        try writer.compactedRevision()
     }
 
     /// Compacts up to `target` in short transactions, letting writes in between.
     private func compact(upTo target: Int64) async throws -> Int64 {
-        var compacted = try await writer.compactedRevision()
+        var compacted = try writer.compactedRevision()
         while compacted < target {
-            let next = try await writer.compactStep(upTo: target, batch: 5_000)
+            let next = try writer.compactStep(upTo: target, batch: 5_000)
             if next <= compacted { break }
             compacted = next
         }

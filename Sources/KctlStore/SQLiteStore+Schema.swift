@@ -42,10 +42,9 @@ enum Schema {
     // The writer's statements.
     static let selectObject =
         "SELECT value, revision FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
-    static let objectExists = "SELECT 1 FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
     static let insertObject = """
         INSERT INTO objects (resource, namespace, name, revision, create_revision, value)
-        VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+        VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT DO NOTHING
         """
     static let updateObject =
         "UPDATE objects SET revision = ?4, value = ?5 WHERE resource = ?1 AND namespace = ?2 AND name = ?3"

@@ -19,6 +19,7 @@ public final class SQLiteStore: Store {
     let readers: ReaderPool
     let hub: WatchHub
     let types = TypeRegistry()
+    let clock = TimestampSource()
     let policy: Locked<CompactionPolicy>
     let logger: Logger
 
@@ -38,23 +39,23 @@ public final class SQLiteStore: Store {
     }
 
     /// Ends every watch and closes the connections; later calls fail.
-    public func close() async {
+    public func close() {
         hub.finishAll()
         readers.close()
-        await writer.close()
+        writer.close()
     }
 
     // MARK: Store
 
-    public func create(_ object: KubeObject, as type: ResourceType) async throws -> KubeObject {
+    public nonisolated(nonsending) func create(_ object: KubeObject, as type: ResourceType) async throws -> KubeObject {
         types.register(type)
         let prepared = try ObjectRules.prepareForCreate(
-            object, as: type, uid: UUID().uuidString.lowercased(), now: Timestamp.now())
+            object, as: type, uid: UUID().uuidString.lowercased(), now: clock.now())
         let key = ObjectKey(type, namespace: prepared.namespace, name: prepared.name)
-        return try await writer.create(prepared, key: key, type: type)
+        return try writer.create(prepared, key: key, type: type)
     }
 
-    public func get(_ type: ResourceType, namespace: String?, name: String) async throws -> KubeObject {
+    public nonisolated(nonsending) func get(_ type: ResourceType, namespace: String?, name: String) async throws -> KubeObject {
         let key = ObjectKey(type, namespace: namespace, name: name)
         let object = try readers.withReader { db -> KubeObject? in
             let select = try db.statement(Schema.selectObject)
@@ -69,7 +70,7 @@ public final class SQLiteStore: Store {
         return object
     }
 
-    public func list(_ type: ResourceType, namespace: String?) async throws -> ListResult {
+    public nonisolated(nonsending) func list(_ type: ResourceType, namespace: String?) async throws -> ListResult {
         try readers.withSnapshot { db in
             let revision = try db.scalar(Schema.currentRevision) ?? 0
             let select: SQLiteStatement
@@ -89,32 +90,32 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func update(_ object: KubeObject, as type: ResourceType, subresource: Subresource) async throws
+    public nonisolated(nonsending) func update(_ object: KubeObject, as type: ResourceType, subresource: Subresource) async throws
         -> KubeObject
     {
         types.register(type)
         let key = ObjectKey(type, namespace: object.namespace, name: object.name)
-        return try await writer.update(object, key: key, type: type, subresource: subresource)
+        return try writer.update(object, key: key, type: type, subresource: subresource)
     }
 
-    public func update(
+    public nonisolated(nonsending) func update(
         _ type: ResourceType, namespace: String?, name: String, subresource: Subresource,
         mutate: @Sendable (inout KubeObject) throws -> Void
     ) async throws -> KubeObject {
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
-        return try await writer.update(key: key, type: type, subresource: subresource, mutate: mutate)
+        return try writer.update(key: key, type: type, subresource: subresource, mutate: mutate)
     }
 
-    public func delete(
+    public nonisolated(nonsending) func delete(
         _ type: ResourceType, namespace: String?, name: String, preconditions: Preconditions
     ) async throws -> DeleteResult {
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
-        return try await writer.delete(key: key, type: type, preconditions: preconditions, now: Timestamp.now())
+        return try writer.delete(key: key, type: type, preconditions: preconditions, now: clock.now())
     }
 
-    public func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws
+    public nonisolated(nonsending) func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws
         -> AsyncThrowingStream<WatchEvent, any Error>
     {
         if let type { types.register(type) }
@@ -134,7 +135,7 @@ public final class SQLiteStore: Store {
         return registration.stream
     }
 
-    public func currentRevision() async throws -> Int64 {
+    public nonisolated(nonsending) func currentRevision() async throws -> Int64 {
         hub.lastRevision
     }
 

@@ -26,10 +26,10 @@ func withStore<R>(
     let store = try SQLiteStore(path: dir.dbPath, options: options)
     do {
         let result = try await body(store, dir.dbPath)
-        await store.close()
+        store.close()
         return result
     } catch {
-        await store.close()
+        store.close()
         throw error
     }
 }

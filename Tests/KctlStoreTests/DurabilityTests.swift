@@ -1,0 +1,84 @@
+import Foundation
+import KctlModel
+import Testing
+
+@testable import KctlStore
+
+@Suite struct DurabilityTests {
+    @Test func reopeningResumesDataRevisionAndHistory() async throws {
+        let dir = try TempDir()
+        let first = try SQLiteStore(path: dir.dbPath)
+        for i in 0..<10 { _ = try await first.create(configMap("cm-\(i)"), as: .configMap) }
+        _ = try await first.delete(.configMap, namespace: "default", name: "cm-0")
+        first.close()
+
+        let second = try SQLiteStore(path: dir.dbPath)
+        #expect(try await second.currentRevision() == 11)
+        #expect(try await second.list(.configMap, namespace: nil).items.count == 9)
+        let next = try await second.create(configMap("after"), as: .configMap)
+        #expect(next.resourceVersion == "12")
+        let events = EventReader(try await second.watch(.configMap, namespace: nil, from: 9))
+        let received = try await events.next(3)
+        #expect(received.map(\.revision) == [10, 11, 12])
+        #expect(received.map(\.type) == [.added, .deleted, .added])
+
+        // Compaction is remembered across a restart, and so is the revision of an emptied log.
+        try await second.compact(keepLast: 0)
+        second.close()
+        let third = try SQLiteStore(path: dir.dbPath)
+        #expect(try await third.compactedRevision() == 12)
+        #expect(try await third.currentRevision() == 12)
+        await expectStatus(.expired) { _ = try await third.watch(nil, namespace: nil, from: 5) }
+        #expect(try await third.create(configMap("later"), as: .configMap).resourceVersion == "13")
+        third.close()
+    }
+
+    @Test func fullSynchronousAlsoWorks() async throws {
+        try await withStore(options: StoreOptions(synchronous: .full)) { store, _ in
+            _ = try await store.create(configMap("a"), as: .configMap)
+            #expect(try await store.get(.configMap, namespace: "default", name: "a").resourceVersion == "1")
+        }
+    }
+
+    @Test func maintenanceCompactsAndTruncatesTheWAL() async throws {
+        let options = StoreOptions(keepRevisions: 100, retention: .zero)
+        try await withStore(options: options) { store, path in
+            for i in 0..<500 {
+                _ = try await store.create(configMap("cm-\(i)", data: ["payload": String(repeating: "x", count: 500)]), as: .configMap)
+            }
+            // High churn on one object: the log grows, the object table does not.
+            for i in 0..<500 {
+                _ = try await store.update(.configMap, namespace: "default", name: "cm-0", subresource: .main) {
+                    $0["data"] = ["renewTime": .string("\(i)")]
+                }
+            }
+            let walPath = path + "-wal"
+            let before = try FileManager.default.attributesOfItem(atPath: walPath)[.size] as? Int ?? 0
+            #expect(before > 0)
+
+            let report = try await store.maintain()
+            #expect(report.compactedRevision == 900)
+            #expect(report.walTruncated)
+            let after = try FileManager.default.attributesOfItem(atPath: walPath)[.size] as? Int ?? -1
+            #expect(after == 0)
+
+            await expectStatus(.expired) { _ = try await store.watch(nil, namespace: nil, from: 899) }
+            let events = EventReader(try await store.watch(nil, namespace: nil, from: 900))
+            #expect(try await events.next(100).count == 100)
+            #expect(try await store.list(.configMap, namespace: nil).items.count == 500)
+        }
+    }
+
+    @Test func runMaintenanceStopsOnCancellation() async throws {
+        let options = StoreOptions(keepRevisions: 1, retention: .zero, maintenanceInterval: .milliseconds(10))
+        try await withStore(options: options) { store, _ in
+            for i in 0..<10 { _ = try await store.create(configMap("cm-\(i)"), as: .configMap) }
+            let service = Task { await store.runMaintenance() }
+            try await withTimeout {
+                while try await store.compactedRevision() < 9 { await Task.yield() }
+            }
+            service.cancel()
+            try await withTimeout { await service.value }
+        }
+    }
+}
