@@ -1,7 +1,7 @@
 import KctlModel
 
 /// A local failure, printed as `error: <message>` with exit code 1.
-struct CLIError: Error, CustomStringConvertible {
+struct CLIError: Error, CustomStringConvertible, Equatable {
     var message: String
     init(_ message: String) { self.message = message }
     var description: String { message }

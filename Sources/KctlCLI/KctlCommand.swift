@@ -11,8 +11,9 @@ public struct KctlCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// The binary's entry point: runs the command line and exits with its status.
-    public static func main() async {
+    /// The binary's entry point: runs the process's command line and exits with its status.
+    /// (ArgumentParser's own `main()` would print errors its way; kctl prints them like kubectl.)
+    public static func runAndExit() async -> Never {
         let code = await run(arguments: Array(CommandLine.arguments.dropFirst()))
         Foundation.exit(code)
     }
@@ -25,14 +26,7 @@ public struct KctlCommand: AsyncParsableCommand {
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            let message = fullMessage(for: error)
-            let code = exitCode(for: error)
-            if code == .success {
-                if !message.isEmpty { io.out(message) }
-                return 0
-            }
-            io.err(message.hasPrefix("Error: ") ? "error: " + message.dropFirst("Error: ".count) : message)
-            return 1
+            return reportParserError(error, io: io)
         }
         do {
             if var async = command as? any AsyncParsableCommand {
@@ -47,13 +41,27 @@ public struct KctlCommand: AsyncParsableCommand {
             return exit.rawValue
         } catch is CancellationError {
             return 0
-        } catch let error as CleanExit {
-            io.out(fullMessage(for: error))
-            return 0
-        } catch {
+        } catch let error as StatusError {
             io.err(lines: ErrorReport.lines(for: error))
             return 1
+        } catch let error as CLIError {
+            io.err(lines: ErrorReport.lines(for: error))
+            return 1
+        } catch {
+            // Help, version and usage errors that ArgumentParser raises while running.
+            return reportParserError(error, io: io)
         }
+    }
+
+    /// Prints ArgumentParser's message for `error`: help on stdout (exit 0), errors on stderr (exit 1).
+    private static func reportParserError(_ error: any Error, io: CommandIO) -> Int32 {
+        let message = fullMessage(for: error)
+        if exitCode(for: error) == .success {
+            if !message.isEmpty { io.out(message) }
+            return 0
+        }
+        io.err(message.hasPrefix("Error: ") ? "error: " + message.dropFirst("Error: ".count) : message)
+        return 1
     }
 
     /// Runs a command line in process with its output captured, for tests:

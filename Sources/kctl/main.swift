@@ -1,3 +1,3 @@
 import KctlCLI
 
-await KctlCommand.main()
+await KctlCommand.runAndExit()
