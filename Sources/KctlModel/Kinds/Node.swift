@@ -30,19 +30,25 @@ public struct NodeSpec: Codable, Sendable, Hashable {
     public var providerID: String?
     public var unschedulable: Bool?
     public var taints: [Taint]?
+    public var configSource: JSONValue?
+    public var externalID: String?
 
     public init(
         podCIDR: String? = nil,
         podCIDRs: [String]? = nil,
         providerID: String? = nil,
         unschedulable: Bool? = nil,
-        taints: [Taint]? = nil
+        taints: [Taint]? = nil,
+        configSource: JSONValue? = nil,
+        externalID: String? = nil
     ) {
         self.podCIDR = podCIDR
         self.podCIDRs = podCIDRs
         self.providerID = providerID
         self.unschedulable = unschedulable
         self.taints = taints
+        self.configSource = configSource
+        self.externalID = externalID
     }
 }
 
@@ -75,6 +81,8 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var volumesInUse: [String]?
     public var volumesAttached: JSONValue?
     public var config: JSONValue?
+    public var runtimeHandlers: JSONValue?
+    public var features: JSONValue?
 
     public init(
         capacity: [String: Quantity]? = nil,
@@ -87,7 +95,9 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         images: JSONValue? = nil,
         volumesInUse: [String]? = nil,
         volumesAttached: JSONValue? = nil,
-        config: JSONValue? = nil
+        config: JSONValue? = nil,
+        runtimeHandlers: JSONValue? = nil,
+        features: JSONValue? = nil
     ) {
         self.capacity = capacity
         self.allocatable = allocatable
@@ -100,6 +110,8 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         self.volumesInUse = volumesInUse
         self.volumesAttached = volumesAttached
         self.config = config
+        self.runtimeHandlers = runtimeHandlers
+        self.features = features
     }
 }
 
@@ -152,6 +164,7 @@ public struct NodeSystemInfo: Codable, Sendable, Hashable {
     public var kubeProxyVersion: String?
     public var operatingSystem: String?
     public var architecture: String?
+    public var swap: JSONValue?
 
     public init(
         machineID: String? = nil,
@@ -163,7 +176,8 @@ public struct NodeSystemInfo: Codable, Sendable, Hashable {
         kubeletVersion: String? = nil,
         kubeProxyVersion: String? = nil,
         operatingSystem: String? = nil,
-        architecture: String? = nil
+        architecture: String? = nil,
+        swap: JSONValue? = nil
     ) {
         self.machineID = machineID
         self.systemUUID = systemUUID
@@ -175,5 +189,6 @@ public struct NodeSystemInfo: Codable, Sendable, Hashable {
         self.kubeProxyVersion = kubeProxyVersion
         self.operatingSystem = operatingSystem
         self.architecture = architecture
+        self.swap = swap
     }
 }

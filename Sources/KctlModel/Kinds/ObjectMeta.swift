@@ -3,6 +3,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var name: String?
     public var generateName: String?
     public var namespace: String?
+    public var selfLink: String?
     public var uid: String?
     public var resourceVersion: String?
     public var generation: Int64?
@@ -20,6 +21,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         name: String? = nil,
         generateName: String? = nil,
         namespace: String? = nil,
+        selfLink: String? = nil,
         uid: String? = nil,
         resourceVersion: String? = nil,
         generation: Int64? = nil,
@@ -35,6 +37,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         self.name = name
         self.generateName = generateName
         self.namespace = namespace
+        self.selfLink = selfLink
         self.uid = uid
         self.resourceVersion = resourceVersion
         self.generation = generation

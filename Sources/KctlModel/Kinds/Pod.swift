@@ -63,6 +63,22 @@ public struct PodSpec: Codable, Sendable, Hashable {
     public var priority: Int32?
     public var enableServiceLinks: Bool?
     public var shareProcessNamespace: Bool?
+    public var serviceAccount: String?
+    public var hostPID: Bool?
+    public var hostIPC: Bool?
+    public var hostAliases: JSONValue?
+    public var dnsConfig: JSONValue?
+    public var readinessGates: JSONValue?
+    public var runtimeClassName: String?
+    public var preemptionPolicy: String?
+    public var overhead: [String: Quantity]?
+    public var setHostnameAsFQDN: Bool?
+    public var os: JSONValue?
+    public var ephemeralContainers: JSONValue?
+    public var schedulingGates: JSONValue?
+    public var resourceClaims: JSONValue?
+    public var hostUsers: Bool?
+    public var resources: ResourceRequirements?
 
     public init(
         containers: [Container],
@@ -88,7 +104,23 @@ public struct PodSpec: Codable, Sendable, Hashable {
         priorityClassName: String? = nil,
         priority: Int32? = nil,
         enableServiceLinks: Bool? = nil,
-        shareProcessNamespace: Bool? = nil
+        shareProcessNamespace: Bool? = nil,
+        serviceAccount: String? = nil,
+        hostPID: Bool? = nil,
+        hostIPC: Bool? = nil,
+        hostAliases: JSONValue? = nil,
+        dnsConfig: JSONValue? = nil,
+        readinessGates: JSONValue? = nil,
+        runtimeClassName: String? = nil,
+        preemptionPolicy: String? = nil,
+        overhead: [String: Quantity]? = nil,
+        setHostnameAsFQDN: Bool? = nil,
+        os: JSONValue? = nil,
+        ephemeralContainers: JSONValue? = nil,
+        schedulingGates: JSONValue? = nil,
+        resourceClaims: JSONValue? = nil,
+        hostUsers: Bool? = nil,
+        resources: ResourceRequirements? = nil
     ) {
         self.containers = containers
         self.initContainers = initContainers
@@ -114,6 +146,22 @@ public struct PodSpec: Codable, Sendable, Hashable {
         self.priority = priority
         self.enableServiceLinks = enableServiceLinks
         self.shareProcessNamespace = shareProcessNamespace
+        self.serviceAccount = serviceAccount
+        self.hostPID = hostPID
+        self.hostIPC = hostIPC
+        self.hostAliases = hostAliases
+        self.dnsConfig = dnsConfig
+        self.readinessGates = readinessGates
+        self.runtimeClassName = runtimeClassName
+        self.preemptionPolicy = preemptionPolicy
+        self.overhead = overhead
+        self.setHostnameAsFQDN = setHostnameAsFQDN
+        self.os = os
+        self.ephemeralContainers = ephemeralContainers
+        self.schedulingGates = schedulingGates
+        self.resourceClaims = resourceClaims
+        self.hostUsers = hostUsers
+        self.resources = resources
     }
 }
 
@@ -138,7 +186,12 @@ public struct Container: Codable, Sendable, Hashable {
     public var terminationMessagePolicy: String?
     public var securityContext: JSONValue?
     public var stdin: Bool?
+    public var stdinOnce: Bool?
     public var tty: Bool?
+    public var volumeDevices: JSONValue?
+    public var resizePolicy: JSONValue?
+    /// Only `Always`, for sidecar init containers.
+    public var restartPolicy: String?
 
     public init(
         name: String,
@@ -160,7 +213,11 @@ public struct Container: Codable, Sendable, Hashable {
         terminationMessagePolicy: String? = nil,
         securityContext: JSONValue? = nil,
         stdin: Bool? = nil,
-        tty: Bool? = nil
+        stdinOnce: Bool? = nil,
+        tty: Bool? = nil,
+        volumeDevices: JSONValue? = nil,
+        resizePolicy: JSONValue? = nil,
+        restartPolicy: String? = nil
     ) {
         self.name = name
         self.image = image
@@ -181,7 +238,11 @@ public struct Container: Codable, Sendable, Hashable {
         self.terminationMessagePolicy = terminationMessagePolicy
         self.securityContext = securityContext
         self.stdin = stdin
+        self.stdinOnce = stdinOnce
         self.tty = tty
+        self.volumeDevices = volumeDevices
+        self.resizePolicy = resizePolicy
+        self.restartPolicy = restartPolicy
     }
 }
 
@@ -460,6 +521,10 @@ public struct Volume: Codable, Sendable, Hashable {
     public var persistentVolumeClaim: JSONValue?
     public var projected: JSONValue?
     public var downwardAPI: JSONValue?
+    public var ephemeral: JSONValue?
+    public var csi: JSONValue?
+    public var nfs: JSONValue?
+    public var image: JSONValue?
 
     public init(
         name: String,
@@ -469,7 +534,11 @@ public struct Volume: Codable, Sendable, Hashable {
         hostPath: HostPathVolumeSource? = nil,
         persistentVolumeClaim: JSONValue? = nil,
         projected: JSONValue? = nil,
-        downwardAPI: JSONValue? = nil
+        downwardAPI: JSONValue? = nil,
+        ephemeral: JSONValue? = nil,
+        csi: JSONValue? = nil,
+        nfs: JSONValue? = nil,
+        image: JSONValue? = nil
     ) {
         self.name = name
         self.emptyDir = emptyDir
@@ -479,6 +548,10 @@ public struct Volume: Codable, Sendable, Hashable {
         self.persistentVolumeClaim = persistentVolumeClaim
         self.projected = projected
         self.downwardAPI = downwardAPI
+        self.ephemeral = ephemeral
+        self.csi = csi
+        self.nfs = nfs
+        self.image = image
     }
 }
 
@@ -563,12 +636,26 @@ public struct VolumeMount: Codable, Sendable, Hashable {
     public var mountPath: String
     public var readOnly: Bool?
     public var subPath: String?
+    public var subPathExpr: String?
+    public var mountPropagation: String?
+    public var recursiveReadOnly: String?
 
-    public init(name: String, mountPath: String, readOnly: Bool? = nil, subPath: String? = nil) {
+    public init(
+        name: String,
+        mountPath: String,
+        readOnly: Bool? = nil,
+        subPath: String? = nil,
+        subPathExpr: String? = nil,
+        mountPropagation: String? = nil,
+        recursiveReadOnly: String? = nil
+    ) {
         self.name = name
         self.mountPath = mountPath
         self.readOnly = readOnly
         self.subPath = subPath
+        self.subPathExpr = subPathExpr
+        self.mountPropagation = mountPropagation
+        self.recursiveReadOnly = recursiveReadOnly
     }
 }
 
@@ -610,7 +697,11 @@ public struct PodStatus: Codable, Sendable, Hashable {
     public var startTime: String?
     public var initContainerStatuses: [ContainerStatus]?
     public var containerStatuses: [ContainerStatus]?
+    public var ephemeralContainerStatuses: [ContainerStatus]?
     public var qosClass: String?
+    public var observedGeneration: Int64?
+    public var resize: String?
+    public var resourceClaimStatuses: JSONValue?
 
     public init(
         phase: String? = nil,
@@ -625,7 +716,11 @@ public struct PodStatus: Codable, Sendable, Hashable {
         startTime: String? = nil,
         initContainerStatuses: [ContainerStatus]? = nil,
         containerStatuses: [ContainerStatus]? = nil,
-        qosClass: String? = nil
+        ephemeralContainerStatuses: [ContainerStatus]? = nil,
+        qosClass: String? = nil,
+        observedGeneration: Int64? = nil,
+        resize: String? = nil,
+        resourceClaimStatuses: JSONValue? = nil
     ) {
         self.phase = phase
         self.conditions = conditions
@@ -639,7 +734,11 @@ public struct PodStatus: Codable, Sendable, Hashable {
         self.startTime = startTime
         self.initContainerStatuses = initContainerStatuses
         self.containerStatuses = containerStatuses
+        self.ephemeralContainerStatuses = ephemeralContainerStatuses
         self.qosClass = qosClass
+        self.observedGeneration = observedGeneration
+        self.resize = resize
+        self.resourceClaimStatuses = resourceClaimStatuses
     }
 }
 
@@ -698,6 +797,11 @@ public struct ContainerStatus: Codable, Sendable, Hashable {
     public var imageID: String?
     public var containerID: String?
     public var started: Bool?
+    public var allocatedResources: [String: Quantity]?
+    public var resources: ResourceRequirements?
+    public var volumeMounts: JSONValue?
+    public var user: JSONValue?
+    public var stopSignal: String?
 
     public init(
         name: String,
@@ -708,7 +812,12 @@ public struct ContainerStatus: Codable, Sendable, Hashable {
         image: String? = nil,
         imageID: String? = nil,
         containerID: String? = nil,
-        started: Bool? = nil
+        started: Bool? = nil,
+        allocatedResources: [String: Quantity]? = nil,
+        resources: ResourceRequirements? = nil,
+        volumeMounts: JSONValue? = nil,
+        user: JSONValue? = nil,
+        stopSignal: String? = nil
     ) {
         self.name = name
         self.state = state
@@ -719,6 +828,11 @@ public struct ContainerStatus: Codable, Sendable, Hashable {
         self.imageID = imageID
         self.containerID = containerID
         self.started = started
+        self.allocatedResources = allocatedResources
+        self.resources = resources
+        self.volumeMounts = volumeMounts
+        self.user = user
+        self.stopSignal = stopSignal
     }
 }
 

@@ -45,6 +45,7 @@ public struct ServiceSpec: Codable, Sendable, Hashable {
     public var ipFamilies: [String]?
     public var ipFamilyPolicy: String?
     public var allocateLoadBalancerNodePorts: Bool?
+    public var trafficDistribution: String?
 
     public init(
         ports: [ServicePort]? = nil,
@@ -65,7 +66,8 @@ public struct ServiceSpec: Codable, Sendable, Hashable {
         publishNotReadyAddresses: Bool? = nil,
         ipFamilies: [String]? = nil,
         ipFamilyPolicy: String? = nil,
-        allocateLoadBalancerNodePorts: Bool? = nil
+        allocateLoadBalancerNodePorts: Bool? = nil,
+        trafficDistribution: String? = nil
     ) {
         self.ports = ports
         self.selector = selector
@@ -86,6 +88,7 @@ public struct ServiceSpec: Codable, Sendable, Hashable {
         self.ipFamilies = ipFamilies
         self.ipFamilyPolicy = ipFamilyPolicy
         self.allocateLoadBalancerNodePorts = allocateLoadBalancerNodePorts
+        self.trafficDistribution = trafficDistribution
     }
 }
 

@@ -140,3 +140,63 @@ public enum NameValidation {
         ]
     }
 }
+
+extension NameValidation {
+    /// A DNS-1035 label (Service names): a DNS-1123 label that starts with a letter.
+    public static func dns1035Label(_ text: String) -> [String] {
+        var errors: [String] = []
+        if text.count > dns1123LabelMaxLength {
+            errors.append("must be no more than \(dns1123LabelMaxLength) characters")
+        }
+        let startsWithLetter = text.first.map { $0.isASCII && ("a"..."z").contains($0) } ?? false
+        if !startsWithLetter || !isDNS1123LabelShape(text) {
+            errors.append(
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+                    + "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
+                    + "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
+        }
+        return errors
+    }
+
+    /// A name usable as one URL path segment (HPA names): not `.` or `..`, no `/` or `%`.
+    public static func pathSegmentName(_ text: String) -> [String] {
+        if text == "." || text == ".." { return ["may not be '\(text)'"] }
+        var errors: [String] = []
+        if text.contains("/") { errors.append("may not contain '/'") }
+        if text.contains("%") { errors.append("may not contain '%'") }
+        return errors
+    }
+
+    /// A key of a ConfigMap or Secret: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.` or `..`.
+    public static func configMapKey(_ text: String) -> [String] {
+        var errors: [String] = []
+        if text.count > dns1123SubdomainMaxLength {
+            errors.append("must be no more than \(dns1123SubdomainMaxLength) characters")
+        }
+        let valid = !text.isEmpty
+            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") }
+        if !valid {
+            errors.append(
+                "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or "
+                    + "'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')")
+        }
+        if text == "." || text == ".." { errors.append("must not be '\(text)'") }
+        return errors
+    }
+
+    /// An IPv4 address in dotted-quad form.
+    public static func isIPv4(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isNumber) && (Int(part) ?? 256) <= 255
+                    && !(part.count > 1 && part.hasPrefix("0"))
+            }
+    }
+
+    /// An IPv6 address (loosely: hex groups and colons, at most one `::`).
+    public static func isIPv6(_ text: String) -> Bool {
+        guard text.contains(":"), text.components(separatedBy: "::").count <= 2 else { return false }
+        return text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+    }
+}
