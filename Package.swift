@@ -42,6 +42,7 @@ let package = Package(
                 "KctlModel", "KctlStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -85,13 +86,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers for tests: a real kctld in process, deadlines and polling. Not in any product.
+        .target(name: "KctlTestSupport", dependencies: ["KctlDaemon", "KctlClient", "KctlModel"]),
         .testTarget(name: "KctlModelTests", dependencies: ["KctlModel"]),
         .testTarget(name: "KctlStoreTests", dependencies: ["KctlStore", "KctlModel"]),
         .testTarget(
             name: "KctlAPIServerTests",
-            dependencies: ["KctlAPIServer", "KctlDaemon", "KctlClient", "KctlStore", "KctlModel"]
+            dependencies: ["KctlAPIServer", "KctlDaemon", "KctlClient", "KctlStore", "KctlModel", "KctlTestSupport"]
         ),
-        .testTarget(name: "KctlCLITests", dependencies: ["KctlCLI", "KctlDaemon", "KctlClient", "KctlModel"]),
+        .testTarget(
+            name: "KctlCLITests", dependencies: ["KctlCLI", "KctlDaemon", "KctlClient", "KctlModel", "KctlTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

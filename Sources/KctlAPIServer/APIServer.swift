@@ -117,6 +117,8 @@ public struct APIServer: HTTPResponder {
         do {
             let buffer = try await request.collectBody(upTo: settings.maxBodyBytes)
             return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw StatusError.tooLarge(limit: settings.maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw StatusError.tooLarge(limit: settings.maxBodyBytes)
         }

@@ -2,6 +2,7 @@ import KctlModel
 import KctlStore
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 extension APIServer {
     /// What a watch stream writes: an event, or a blank keep-alive line.
@@ -93,22 +94,27 @@ extension APIServer {
                     sink.yield(.end)
                 }
                 defer { group.cancelAll() }
-                for await output in outputs {
-                    switch output {
-                    case .event(let type, let object):
-                        var line = JSONValue.object(["type": .string(type), "object": object.value]).serialized()
-                        line.append(10)
-                        try await writer.write(ByteBuffer(bytes: line))
-                    case .error(let error):
-                        var line = JSONValue.object(["type": "ERROR", "object": error.statusObject]).serialized()
-                        line.append(10)
-                        try await writer.write(ByteBuffer(bytes: line))
-                        return
-                    case .heartbeat:
-                        try await writer.write(ByteBuffer(bytes: [10]))
-                    case .end:
-                        return
+                // A daemon shutting down ends every watch; clients re-watch elsewhere or later.
+                try await withGracefulShutdownHandler {
+                    for await output in outputs {
+                        switch output {
+                        case .event(let type, let object):
+                            var line = JSONValue.object(["type": .string(type), "object": object.value]).serialized()
+                            line.append(10)
+                            try await writer.write(ByteBuffer(bytes: line))
+                        case .error(let error):
+                            var line = JSONValue.object(["type": "ERROR", "object": error.statusObject]).serialized()
+                            line.append(10)
+                            try await writer.write(ByteBuffer(bytes: line))
+                            return
+                        case .heartbeat:
+                            try await writer.write(ByteBuffer(bytes: [10]))
+                        case .end:
+                            return
+                        }
                     }
+                } onGracefulShutdown: {
+                    sink.yield(.end)
                 }
             }
             logger.debug("watch on \(target.type.groupResource) ended")

@@ -1,0 +1,83 @@
+import Foundation
+import KctlClient
+import KctlDaemon
+import KctlModel
+
+/// Test support shared by every test target: not part of any product.
+///
+/// A real kctld for one test: the whole daemon in process on an ephemeral loopback port with a
+/// temporary data dir, and a client for it. `stop()` shuts it down and removes the data.
+public final class TestDaemon: Sendable {
+    public let url: String
+    public let client: KubeClient
+    public let dataDir: String
+    private let task: Task<Void, any Error>
+
+    private init(url: String, client: KubeClient, dataDir: String, task: Task<Void, any Error>) {
+        self.url = url
+        self.client = client
+        self.dataDir = dataDir
+        self.task = task
+    }
+
+    public static func start(dataDir: String? = nil) async throws -> TestDaemon {
+        let dir = dataDir ?? TestFiles.temporaryDirectory()
+        let (urls, continuation) = AsyncStream<String>.makeStream()
+        let options = DaemonOptions(dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .warning)
+        let task = Task { try await Daemon(options: options).run { continuation.yield($0) } }
+        let url = try await withDeadline(seconds: 20) {
+            for await url in urls { return url }
+            throw TestFailure("kctld stopped before listening")
+        }
+        return TestDaemon(url: url, client: try KubeClient(server: url), dataDir: dir, task: task)
+    }
+
+    public func stop(removeData: Bool = true) async {
+        try? await client.shutdown()
+        task.cancel()
+        _ = await task.result
+        if removeData { try? FileManager.default.removeItem(atPath: dataDir) }
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+public enum TestFiles {
+    public static func temporaryDirectory() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kctl-test-\(UUID().uuidString.prefix(8))").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The repository root, found from this file's path.
+    public static var repoRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+}
+
+/// Runs `body`, failing if it takes longer than `seconds`: tests wait on conditions, never sleep.
+public func withDeadline<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw TestFailure("deadline of \(seconds)s passed")
+        }
+        let result = try await group.next()!
+        group.cancelAll()
+        return result
+    }
+}
+
+/// Polls `condition` until it holds or the deadline passes.
+public func eventually(seconds: Double = 10, _ what: String, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw TestFailure("timed out waiting for: \(what)")
+}
