@@ -57,8 +57,10 @@ public struct Daemon: Sendable {
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         // Cancelling the caller (tests, embedders) stops the daemon the same graceful way a
         // signal does: requests finish, watches end, the store closes last.
+        // The group runs in its own task so that cancellation reaches it only as a graceful shutdown.
+        let running = Task { try await group.run() }
         try await withTaskCancellationHandler {
-            try await group.run()
+            try await running.value
         } onCancel: {
             Task { await group.triggerGracefulShutdown() }
         }
