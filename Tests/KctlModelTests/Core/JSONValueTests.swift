@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@testable import KctlModel
+
+@Suite struct JSONValueTests {
+    @Test func parsesAndSerializesWithSortedKeys() throws {
+        let value = try JSONValue.parse(#" { "b": [1, 2.5, true, null], "a": {"z": "x", "y": -3} } "#)
+        #expect(value["a"]?["y"] == .int(-3))
+        #expect(value["b"]?.arrayValue?[1] == .double(2.5))
+        #expect(value.serializedString() == #"{"a":{"y":-3,"z":"x"},"b":[1,2.5,true,null]}"#)
+        #expect(try JSONValue.parse(value.serializedString()) == value)
+        #expect(try JSONValue.parse(value.serializedString(pretty: true)) == value)
+    }
+
+    @Test func escapesRoundTrip() throws {
+        let text = "quote \" backslash \\ slash / newline \n tab \t cr \r control \u{1} \u{1F}"
+        let value = JSONValue.string(text)
+        let serialized = value.serializedString()
+        #expect(serialized.contains(#"\""#) && serialized.contains(#"\\"#) && serialized.contains(#"\n"#))
+        #expect(serialized.contains(#"\u0001"#))
+        #expect(try JSONValue.parse(serialized) == value)
+        #expect(try JSONValue.parse(#""\/\b\f""#) == .string("/\u{8}\u{C}"))
+    }
+
+    @Test func unicodeRoundTrips() throws {
+        let value: JSONValue = ["name": "héllo wörld 日本 🚀"]
+        #expect(try JSONValue.parse(value.serializedString()) == value)
+        #expect(try JSONValue.parse(#""\u00e9\u65e5\ud83d\ude80""#) == .string("é日🚀"))
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#""\ud83d""#) }
+    }
+
+    @Test func numbers() throws {
+        #expect(try JSONValue.parse("9223372036854775807") == .int(Int64.max))
+        #expect(try JSONValue.parse("-9223372036854775808") == .int(Int64.min))
+        #expect(try JSONValue.parse("9223372036854775808") == .double(9223372036854775808))
+        #expect(try JSONValue.parse("1e3") == .double(1000))
+        #expect(try JSONValue.parse("-0.25") == .double(-0.25))
+        #expect(JSONValue.double(3).serializedString() == "3")
+        #expect(JSONValue.double(0.1).serializedString() == "0.1")
+        #expect(try JSONValue.parse(JSONValue.double(1.0e-7).serializedString()) == .double(1.0e-7))
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"unterminated", "01x", "{} extra", "-", "\"\u{1}\""])
+    func rejectsInvalid(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func decodesTypesWithExactPaths() throws {
+        struct Inner: Codable, Equatable { var n: Int32; var tags: [String]? }
+        struct Outer: Codable, Equatable { var items: [Inner]; var extra: JSONValue? }
+        let value: JSONValue = ["items": [["n": 1], ["n": 2, "tags": ["a"]]], "extra": ["free": [1, "x"]]]
+        let decoded = try value.decode(Outer.self)
+        #expect(decoded.items[1].tags == ["a"])
+        #expect(decoded.extra == ["free": [1, "x"]])
+        #expect(try JSONValue(encoding: decoded) == value)
+        do {
+            _ = try (["items": [["n": 1], ["n": 1.5]]] as JSONValue).decode(Outer.self)
+            Issue.record("expected an error")
+        } catch DecodingError.typeMismatch(_, let context) {
+            #expect(DecodingFailure.fieldPath(context.codingPath) == "items[1].n")
+        }
+        do {
+            _ = try (["items": [["n": 3_000_000_000]]] as JSONValue).decode(Outer.self)
+            Issue.record("expected an error")
+        } catch DecodingError.dataCorrupted(let context) {
+            #expect(DecodingFailure.fieldPath(context.codingPath) == "items[0].n")
+        }
+    }
+
+    @Test func kubeObjectAccessors() throws {
+        var object = try KubeObject(data: Array(#"{"metadata":{"name":"a","namespace":"ns","labels":{"x":"y"}}}"#.utf8))
+        #expect(object.key == "ns/a")
+        #expect(object.labels == ["x": "y"])
+        object.labels = [:]
+        #expect(object.metadata["labels"] == nil)
+        #expect(throws: StatusError.self) { try KubeObject(data: Array("[1]".utf8)) }
+    }
+}
