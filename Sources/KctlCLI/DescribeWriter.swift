@@ -26,7 +26,7 @@ struct DescribeWriter {
     /// A table with a dashed rule under the header, as in `Events:` and `Conditions:`.
     mutating func table(_ header: [String], _ rows: [[String]], indent: Int = 2) {
         let rule = header.map { String(repeating: "-", count: $0.count) }
-        for line in Printers.table([header, rule] + rows) { text(line, indent: indent) }
+        for line in Printers.table([header, rule] + rows, padding: 2) { text(line, indent: indent) }
     }
 
     func render() -> String {

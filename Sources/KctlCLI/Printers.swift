@@ -5,9 +5,9 @@ import KctlModel
 enum Printers {
     /// Aligns cells in columns separated by at least three spaces, like kubectl's tab writer.
     /// The last column is not padded.
-    static func table(_ rows: [[String]]) -> [String] {
+    static func table(_ rows: [[String]], padding: Int = 3) -> [String] {
         let widths = columnWidths(rows)
-        return rows.map { row(cells: $0, widths: widths) }
+        return rows.map { row(cells: $0, widths: widths, padding: padding) }
     }
 
     static func columnWidths(_ rows: [[String]]) -> [Int] {
@@ -22,14 +22,14 @@ enum Printers {
     }
 
     /// One line with the given column widths (grown in place when a cell is wider).
-    static func row(cells: [String], widths: [Int]) -> String {
+    static func row(cells: [String], widths: [Int], padding: Int = 3) -> String {
         var line = ""
         for (i, cell) in cells.enumerated() {
             if i == cells.count - 1 {
                 line += cell
             } else {
                 let width = i < widths.count ? widths[i] : cell.count
-                line += cell + String(repeating: " ", count: max(width - cell.count, 0) + 3)
+                line += cell + String(repeating: " ", count: max(width - cell.count, 0) + padding)
             }
         }
         return line

@@ -70,12 +70,13 @@ import Testing
         #expect(text.contains("Name:                   web\n"))
         #expect(text.contains("Replicas:               3 desired | 3 updated | 3 total | 2 available | 1 unavailable\n"))
         #expect(text.contains("StrategyType:           RollingUpdate\n"))
-        #expect(text.contains("NewReplicaSet:          web-7f9 (3/3 replicas created)"))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("NewReplicaSet:") && $0.hasSuffix(" web-7f9 (3/3 replicas created)") })
+        #expect(lines.contains { $0.hasPrefix("      cpu:") && $0.hasSuffix(" 100m") })
         #expect(text.contains("      /bin/web\n"))
-        #expect(text.contains("Readiness:    http-get http://:8080/healthz delay=0s timeout=1s period=5s #success=1 #failure=3"))
+        #expect(text.contains("Readiness:  http-get http://:8080/healthz delay=0s timeout=1s period=5s #success=1 #failure=3"))
         #expect(text.contains("MODE:  prod"))
-        #expect(text.contains("cpu:     100m"))
-        #expect(text.contains("Normal  ScalingReplicaSet  2m    deployment-controller  Scaled up replica set web-7f9 to 3"))
+        #expect(text.contains("Normal  ScalingReplicaSet  2m   deployment-controller  Scaled up replica set web-7f9 to 3"))
     }
 
     @Test func secretShowsSizesNotValues() {
