@@ -109,6 +109,13 @@ import Testing
         }
     }
 
+    @Test func quantitiesFromJSONNumbers() throws {
+        let node = try Node(json: ["apiVersion": "v1", "kind": "Node", "metadata": ["name": "n"],
+                                   "status": ["capacity": ["cpu": 4, "memory": 0.5]]])
+        #expect(node.status?.capacity?["cpu"]?.string == "4")
+        #expect(node.status?.capacity?["memory"]?.milliValue == 500)
+    }
+
     @Test func intOrStringScaling() {
         #expect(IntOrString.string("25%").scaledValue(total: 10, roundUp: true) == 3)
         #expect(IntOrString.string("25%").scaledValue(total: 10, roundUp: false) == 2)
