@@ -1,3 +1,4 @@
+import Foundation
 import KctlModel
 
 /// Client-side apply's decision for one manifest, as a pure function of the manifest and the
@@ -27,7 +28,7 @@ public enum ApplyPlan {
         guard let live else { return .create(desired) }
 
         let previousText = live.annotations[lastAppliedAnnotation]
-        if previousText == applied, isSubset(stripAnnotation(manifest).value, of: live.value) {
+        if previousText == applied, isSubset(asStored(stripAnnotation(manifest)).value, of: live.value) {
             return .unchanged
         }
         let previous = previousText.flatMap { try? JSONValue.parse($0) }
@@ -40,6 +41,20 @@ public enum ApplyPlan {
     /// The compact JSON kubectl stores: the manifest without the annotation itself.
     public static func lastApplied(of manifest: KubeObject) -> String {
         stripAnnotation(manifest).value.serializedString()
+    }
+
+    /// The manifest as the server stores it, for comparison: a Secret's `stringData` becomes
+    /// base64 `data` (the server folds it in and never returns `stringData`).
+    static func asStored(_ manifest: KubeObject) -> KubeObject {
+        guard manifest.kind == "Secret", let stringData = manifest["stringData"]?.objectValue else { return manifest }
+        var copy = manifest
+        var data = copy["data"]?.objectValue ?? [:]
+        for (key, value) in stringData {
+            if let text = value.stringValue { data[key] = .string(Data(text.utf8).base64EncodedString()) }
+        }
+        copy["stringData"] = nil
+        copy["data"] = .object(data)
+        return copy
     }
 
     private static func stripAnnotation(_ object: KubeObject) -> KubeObject {

@@ -109,4 +109,22 @@ import Testing
             manifest: ["list": [9], "map": ["a": 5], "drop": nil])
         #expect(merged == ["list": [9], "keep": "x", "map": ["a": 5]])
     }
+
+    @Test func secretStringDataComparesAsData() {
+        let secret = Samples.object([
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "t", "namespace": "default"],
+            "type": "Opaque", "stringData": ["token": "abc"],
+        ])
+        guard case .create(var stored) = ApplyPlan.decide(manifest: secret, live: nil) else { return }
+        stored["stringData"] = nil
+        stored["data"] = ["token": "YWJj"]
+        #expect(ApplyPlan.decide(manifest: secret, live: stored) == .unchanged)
+        var changed = secret
+        changed["stringData"] = ["token": "xyz"]
+        guard case .update(let merged) = ApplyPlan.decide(manifest: changed, live: stored) else {
+            Issue.record("expected update")
+            return
+        }
+        #expect(merged["stringData"] == ["token": "xyz"])
+    }
 }
