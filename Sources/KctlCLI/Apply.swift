@@ -31,8 +31,12 @@ extension KctlCommand {
             let failed = try await global.withClient { client in
                 var failed = false
                 for doc in docs {
+                    guard let object = doc.object else {
+                        io.err(ManifestFiles.failureLine(doc))
+                        failed = true
+                        continue
+                    }
                     do {
-                        guard let object = doc.object else { throw CLIError(doc.error ?? "unreadable document") }
                         io.out(try await apply(object, client: client))
                     } catch let error as StatusError where error.isUnreachable {
                         throw error

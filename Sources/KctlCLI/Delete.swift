@@ -59,8 +59,12 @@ extension KctlCommand {
             var failed = false
             if !filename.isEmpty {
                 for doc in try ManifestFiles.documents(paths: filename, recursive: recursive, io: io) {
+                    guard let object = doc.object else {
+                        io.err(ManifestFiles.failureLine(doc))
+                        failed = true
+                        continue
+                    }
                     do {
-                        guard let object = doc.object else { throw CLIError(doc.error ?? "unreadable document") }
                         let type = try ManifestFiles.type(of: object)
                         let ns = type.namespaced ? (object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? global.effectiveNamespace) : nil
                         targets.append((type, ns, object.name, doc.source))

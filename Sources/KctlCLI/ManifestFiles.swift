@@ -2,16 +2,17 @@ import Foundation
 import KctlModel
 
 /// Reads the documents behind `-f` arguments: a file, `-` for stdin, or a directory's
-/// `.yaml`/`.yml`/`.json` files in name order (sub-directories too with `-R`).
+/// `.yaml`/`.yml`/`.json` files in name order (sub-directories too with `-R`), each decoded by
+/// `Manifest.decode` (multi-document YAML, JSON, `kind: List`).
 enum ManifestFiles {
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
-    static func documents(paths: [String], recursive: Bool, io: CommandIO) throws -> [ManifestDoc] {
+    static func documents(paths: [String], recursive: Bool, io: CommandIO) throws -> [ManifestDocument] {
         guard !paths.isEmpty else { throw CLIError("must specify one of -f and -k") }
-        var docs: [ManifestDoc] = []
+        var docs: [ManifestDocument] = []
         for path in paths {
             if path == "-" {
-                docs += expandLists(ManifestIO.decode(String(decoding: io.readInput(), as: UTF8.self), source: "STDIN"))
+                docs += Manifest.decode(String(decoding: io.readInput(), as: UTF8.self), source: "STDIN")
                 continue
             }
             for file in try files(at: path, recursive: recursive) {
@@ -21,7 +22,7 @@ enum ManifestFiles {
                 } catch {
                     throw CLIError("cannot read \(file): \(error.localizedDescription)")
                 }
-                docs += expandLists(ManifestIO.decode(text, source: file))
+                docs += Manifest.decode(text, source: file)
             }
         }
         return docs
@@ -49,19 +50,10 @@ enum ManifestFiles {
         return found
     }
 
-    /// Replaces `kind: List` documents by their items.
-    static func expandLists(_ docs: [ManifestDoc]) -> [ManifestDoc] {
-        docs.flatMap { doc -> [ManifestDoc] in
-            guard let object = doc.object, object.kind == "List" || object.kind.hasSuffix("List"),
-                let items = object["items"]?.arrayValue
-            else { return [doc] }
-            return items.enumerated().map { i, item in
-                if let o = try? KubeObject(json: item), !o.kind.isEmpty {
-                    return ManifestDoc(source: "\(doc.source)[\(i)]", object: o, error: nil)
-                }
-                return ManifestDoc(source: "\(doc.source)[\(i)]", object: nil, error: "a List item needs apiVersion and kind")
-            }
-        }
+    /// `error: <source>: <message>` for a document that could not be read.
+    static func failureLine(_ doc: ManifestDocument) -> String {
+        let message = doc.error ?? "unreadable document"
+        return message.hasPrefix(doc.source) ? "error: \(message)" : "error: \(doc.source): \(message)"
     }
 
     /// The kind of a document's object, or an error naming what is missing.

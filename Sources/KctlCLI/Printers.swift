@@ -46,7 +46,7 @@ enum Printers {
 
     /// YAML of one document (ends with a newline).
     static func yaml(_ value: JSONValue) -> String {
-        let text = ManifestIO.yaml(value)
+        let text = Manifest.yaml(value)
         return text.hasSuffix("\n") ? text : text + "\n"
     }
 

@@ -168,12 +168,13 @@ import Testing
         #expect(try ManifestFiles.files(at: dir, recursive: true) == [dir + "/a.json", dir + "/b.yaml", dir + "/sub/d.yml"])
     }
 
-    @Test func listsExpand() {
-        let list = Samples.object(["apiVersion": "v1", "kind": "List", "items": [
-            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a"]],
-            ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "b"]],
-        ]])
-        let docs = ManifestFiles.expandLists([ManifestDoc(source: "f.yaml", object: list, error: nil)])
-        #expect(docs.map { $0.object?.name } == ["a", "b"])
+    @Test func failureLinesNameTheSourceOnce() {
+        let decoded = Manifest.decode("kind: ConfigMap\n", source: "x.yaml")
+        #expect(decoded.count == 1)
+        let line = ManifestFiles.failureLine(decoded[0])
+        #expect(line.hasPrefix("error: x.yaml"))
+        #expect(line.components(separatedBy: "x.yaml").count == 2)
+        let bare = ManifestDocument(source: "STDIN", error: "boom")
+        #expect(ManifestFiles.failureLine(bare) == "error: STDIN: boom")
     }
 }
