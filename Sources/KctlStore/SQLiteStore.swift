@@ -52,7 +52,7 @@ public final class SQLiteStore: Store {
         let prepared = try ObjectRules.prepareForCreate(
             object, as: type, uid: UUID().uuidString.lowercased(), now: clock.now())
         let key = ObjectKey(type, namespace: prepared.namespace, name: prepared.name)
-        return try writer.create(prepared, key: key, type: type)
+        return try await yielding(writer.create(prepared, key: key, type: type))
     }
 
     public nonisolated(nonsending) func get(_ type: ResourceType, namespace: String?, name: String) async throws -> KubeObject {
@@ -71,7 +71,7 @@ public final class SQLiteStore: Store {
     }
 
     public nonisolated(nonsending) func list(_ type: ResourceType, namespace: String?) async throws -> ListResult {
-        try readers.withSnapshot { db in
+        try await yielding(readers.withSnapshot { db in
             let revision = try db.scalar(Schema.currentRevision) ?? 0
             let select: SQLiteStatement
             if let namespace, type.namespaced {
@@ -87,7 +87,7 @@ public final class SQLiteStore: Store {
                 items.append(try select.withBlob(0) { try KubeObject(data: $0) })
             }
             return ListResult(items: items, revision: revision)
-        }
+        })
     }
 
     public nonisolated(nonsending) func update(_ object: KubeObject, as type: ResourceType, subresource: Subresource) async throws
@@ -95,7 +95,7 @@ public final class SQLiteStore: Store {
     {
         types.register(type)
         let key = ObjectKey(type, namespace: object.namespace, name: object.name)
-        return try writer.update(object, key: key, type: type, subresource: subresource)
+        return try await yielding(writer.update(object, key: key, type: type, subresource: subresource))
     }
 
     public nonisolated(nonsending) func update(
@@ -104,7 +104,7 @@ public final class SQLiteStore: Store {
     ) async throws -> KubeObject {
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
-        return try writer.update(key: key, type: type, subresource: subresource, mutate: mutate)
+        return try await yielding(writer.update(key: key, type: type, subresource: subresource, mutate: mutate))
     }
 
     public nonisolated(nonsending) func delete(
@@ -112,7 +112,7 @@ public final class SQLiteStore: Store {
     ) async throws -> DeleteResult {
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
-        return try writer.delete(key: key, type: type, preconditions: preconditions, now: clock.now())
+        return try await yielding(writer.delete(key: key, type: type, preconditions: preconditions, now: clock.now()))
     }
 
     public nonisolated(nonsending) func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws
@@ -137,6 +137,15 @@ public final class SQLiteStore: Store {
 
     public nonisolated(nonsending) func currentRevision() async throws -> Int64 {
         hub.lastRevision
+    }
+
+    /// Runs the synchronous SQLite work of one call on the caller's executor (no hop to another
+    /// thread: that would cost more than the write), then yields, so that a task writing in a
+    /// tight loop still lets watchers and other tasks run on the small cooperative pool.
+    private nonisolated(nonsending) func yielding<R>(_ work: @autoclosure () throws -> R) async rethrows -> R {
+        let result = try work()
+        await Task.yield()
+        return result
     }
 
     // MARK: Watch replay

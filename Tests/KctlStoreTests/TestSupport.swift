@@ -67,6 +67,20 @@ final class EventReader: @unchecked Sendable {
             return events
         }
     }
+
+    /// Events up to and including the first one that satisfies `last`, within a deadline.
+    func next(within limit: Duration = .seconds(10), until last: @escaping @Sendable (WatchEvent) -> Bool)
+        async throws -> [WatchEvent]
+    {
+        try await withTimeout(limit) {
+            var events: [WatchEvent] = []
+            while let event = try await self.iterator.next() {
+                events.append(event)
+                if last(event) { break }
+            }
+            return events
+        }
+    }
 }
 
 func configMap(_ name: String, namespace: String = "default", data: [String: String] = ["k": "v"]) -> KubeObject {
