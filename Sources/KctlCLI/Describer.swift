@@ -257,6 +257,15 @@ enum Describer {
             for (key, title) in [("livenessProbe", "Liveness"), ("readinessProbe", "Readiness"), ("startupProbe", "Startup")] {
                 if let probe = container[key] { w.pair(title, probeText(probe), indent: inner) }
             }
+            let sources = (container["envFrom"]?.arrayValue ?? []).compactMap { source -> String? in
+                if let name = source.value(atPath: "configMapRef.name")?.stringValue { return "\(name)  ConfigMap  Optional: false" }
+                if let name = source.value(atPath: "secretRef.name")?.stringValue { return "\(name)  Secret  Optional: false" }
+                return nil
+            }
+            if !sources.isEmpty {
+                w.text("Environment Variables from:", indent: inner)
+                for source in sources { w.text(source, indent: inner + 2) }
+            }
             let env = container["env"]?.arrayValue ?? []
             if env.isEmpty {
                 w.pair("Environment", "<none>", indent: inner)

@@ -59,9 +59,6 @@ enum ResourceArgs {
             throw CLIError(
                 "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (\"\(bad)\")")
         }
-        if !names.isEmpty, types.count > 1 {
-            throw CLIError("names can only be given for a single resource type (got \(first))")
-        }
         return (types.map { ResourceRequest(type: $0, names: names) }, multiple || types.count > 1)
     }
 }

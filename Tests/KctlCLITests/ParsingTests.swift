@@ -106,6 +106,7 @@ import Testing
     @Test func unknownKind() {
         #expect(throws: CLIError.unknownType("foo")) { try ResourceArgs.parse(["foo"]) }
         #expect(throws: CLIError.self) { try ResourceArgs.parse(["deploy/web", "api"]) }
-        #expect(throws: CLIError.self) { try ResourceArgs.parse(["deploy,svc", "web"]) }
+        let (both, _) = try! ResourceArgs.parse(["deploy,svc", "web"])
+        #expect(both.map(\.names) == [["web"], ["web"]])
     }
 }
