@@ -22,6 +22,16 @@ import Testing
         }
     }
 
+    @Test func worksThroughTheProtocol() async throws {
+        try await withStore { concrete, _ in
+            let store: any Store = concrete
+            let created = try await store.create(configMap("a"), as: .configMap)
+            #expect(try await store.get(.configMap, namespace: "default", name: "a") == created)
+            #expect(try await store.list(.configMap, namespace: nil).revision == 1)
+            #expect(try await store.delete(.configMap, namespace: "default", name: "a").object.uid == created.uid)
+        }
+    }
+
     @Test func createKeepsAGivenCreationTimestamp() async throws {
         try await withStore { store, _ in
             var input = configMap("a")

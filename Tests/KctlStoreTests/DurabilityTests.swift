@@ -33,6 +33,18 @@ import Testing
         third.close()
     }
 
+    /// Without `close()` (as after `kill -9`), a second open sees every acknowledged write.
+    @Test func acknowledgedWritesAreVisibleWithoutClose() async throws {
+        let dir = try TempDir()
+        let crashed = try SQLiteStore(path: dir.dbPath)
+        for i in 0..<50 { _ = try await crashed.create(configMap("cm-\(i)"), as: .configMap) }
+        let reopened = try SQLiteStore(path: dir.dbPath)
+        #expect(try await reopened.currentRevision() == 50)
+        #expect(try await reopened.list(.configMap, namespace: "default").items.count == 50)
+        reopened.close()
+        crashed.close()
+    }
+
     @Test func fullSynchronousAlsoWorks() async throws {
         try await withStore(options: StoreOptions(synchronous: .full)) { store, _ in
             _ = try await store.create(configMap("a"), as: .configMap)
