@@ -2,8 +2,9 @@ import Foundation
 import KctlModel
 import Logging
 
-/// The embedded store: one SQLite file in WAL mode, written by one connection (an actor) and
+/// The embedded store: one SQLite file in WAL mode, written by one lock-serialized connection and
 /// read through a pool of read-only connections, with watches fed right after each commit.
+/// Calls run their (short, synchronous) SQLite work on the caller's executor, then yield.
 ///
 /// ```swift
 /// let store = try SQLiteStore(path: "/var/lib/kctl/state.db")
@@ -38,12 +39,14 @@ public final class SQLiteStore: Store {
         self.policy = Locked(policy)
     }
 
-    /// Ends every watch and closes the connections; later calls fail.
+    /// Ends every watch and closes the connections; later calls fail. Safe to call twice.
     public func close() {
         hub.finishAll()
         readers.close()
         writer.close()
     }
+
+    deinit { close() }
 
     // MARK: Store
 
