@@ -18,8 +18,11 @@ extension KctlCommand {
         @Option(name: [.customShort("f"), .long], help: "A manifest file, a directory of them, or - for stdin (repeatable).")
         var filename: [String] = []
 
-        @Flag(name: [.customShort("R"), .long], help: "Also read the sub-directories of directories given with -f.")
+        @Flag(name: [.customShort("R"), .long], help: "Read the sub-directories of directories given with -f (the default in kctl, so `-f Manifests/` takes every scenario; kept for kubectl habits).")
         var recursive = false
+
+        @Flag(name: .customLong("no-recursive"), help: "Read only the files directly in directories given with -f, as kubectl does without -R.")
+        var noRecursive = false
 
         func validate() throws {
             if filename.isEmpty { throw ValidationError("must specify -f FILE|DIR|-") }
@@ -27,7 +30,7 @@ extension KctlCommand {
 
         func run() async throws {
             let io = CommandIO.current
-            let docs = try ManifestFiles.documents(paths: filename, recursive: recursive, io: io)
+            let docs = try ManifestFiles.documents(paths: filename, recursive: !noRecursive, io: io)
             let failed = try await global.withClient { client in
                 var failed = false
                 for doc in docs {

@@ -22,8 +22,11 @@ extension KctlCommand {
         @Option(name: [.customShort("f"), .long], help: "Delete the objects in a manifest file, directory, or - for stdin (repeatable).")
         var filename: [String] = []
 
-        @Flag(name: [.customShort("R"), .long], help: "Also read the sub-directories of directories given with -f.")
+        @Flag(name: [.customShort("R"), .long], help: "Read the sub-directories of directories given with -f (the default in kctl, so `-f Manifests/` takes every scenario; kept for kubectl habits).")
         var recursive = false
+
+        @Flag(name: .customLong("no-recursive"), help: "Read only the files directly in directories given with -f, as kubectl does without -R.")
+        var noRecursive = false
 
         @Option(name: [.customShort("l"), .long], help: "Delete every object of the kind matching this label selector.")
         var selector: String?
@@ -58,7 +61,7 @@ extension KctlCommand {
             var targets: [(type: ResourceType, namespace: String?, name: String, source: String?)] = []
             var failed = false
             if !filename.isEmpty {
-                for doc in try ManifestFiles.documents(paths: filename, recursive: recursive, io: io) {
+                for doc in try ManifestFiles.documents(paths: filename, recursive: !noRecursive, io: io) {
                     guard let object = doc.object else {
                         io.err(ManifestFiles.failureLine(doc))
                         failed = true
