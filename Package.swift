@@ -63,9 +63,42 @@ let package = Package(
             ]
         ),
         .target(
+            name: "KctlControllerRuntime",
+            dependencies: [
+                "KctlModel", "KctlStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "KctlControllers",
+            dependencies: [
+                "KctlModel", "KctlStore", "KctlControllerRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "KctlScheduler",
+            dependencies: [
+                "KctlModel", "KctlStore", "KctlControllerRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "KctlAgent",
+            dependencies: [
+                "KctlModel", "KctlStore", "KctlControllerRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "KctlDaemon",
             dependencies: [
                 "KctlModel", "KctlStore", "KctlAPIServer", "KctlClient",
+                "KctlControllerRuntime", "KctlControllers", "KctlScheduler", "KctlAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -90,6 +123,15 @@ let package = Package(
         .target(name: "KctlTestSupport", dependencies: ["KctlDaemon", "KctlClient", "KctlModel"]),
         .testTarget(name: "KctlModelTests", dependencies: ["KctlModel"]),
         .testTarget(name: "KctlStoreTests", dependencies: ["KctlStore", "KctlModel"]),
+        .testTarget(
+            name: "KctlControllerRuntimeTests", dependencies: ["KctlControllerRuntime", "KctlStore", "KctlModel"]),
+        .testTarget(
+            name: "KctlControllersTests",
+            dependencies: ["KctlControllers", "KctlControllerRuntime", "KctlStore", "KctlModel", "KctlTestSupport"]),
+        .testTarget(
+            name: "KctlSchedulerTests", dependencies: ["KctlScheduler", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
+        .testTarget(
+            name: "KctlAgentTests", dependencies: ["KctlAgent", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
         .testTarget(
             name: "KctlAPIServerTests",
             dependencies: ["KctlAPIServer", "KctlDaemon", "KctlClient", "KctlStore", "KctlModel", "KctlTestSupport"]

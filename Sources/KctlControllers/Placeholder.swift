@@ -1,0 +1,1 @@
+// The KctlControllers module.
