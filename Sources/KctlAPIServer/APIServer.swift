@@ -75,6 +75,10 @@ public struct APIServer: HTTPResponder {
     }
 
     private func handle(_ target: ResourceRequest, request: inout Request, query: Query) async throws -> Response {
+        if target.subresource == "binding", request.method == .post {
+            let body = try await readBody(&request)
+            return try await bind(target, body: body)
+        }
         if let sub = target.subresource, sub != "status" {
             throw StatusError(
                 reason: .notFound, code: 404,

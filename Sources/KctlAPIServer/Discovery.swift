@@ -47,6 +47,11 @@ enum Discovery {
             if !t.shortNames.isEmpty { entry["shortNames"] = .array(t.shortNames.map { .string($0) }) }
             if !t.categories.isEmpty { entry["categories"] = .array(t.categories.map { .string($0) }) }
             resources.append(.object(entry))
+            if t == .pod {
+                resources.append([
+                    "name": "pods/binding", "singularName": "", "namespaced": true, "kind": "Binding", "verbs": ["create"],
+                ])
+            }
             if t.hasStatus {
                 resources.append([
                     "name": .string("\(t.plural)/status"), "singularName": "", "namespaced": .bool(t.namespaced),

@@ -45,8 +45,8 @@ extension APIServer {
         if options.dryRun {
             return Self.json(try await store.get(target.type, namespace: target.namespace, name: name).value)
         }
-        let result = try await store.delete(
-            target.type, namespace: target.namespace, name: name, preconditions: options.preconditions)
+        let result = try await deleteObject(
+            target.type, namespace: target.namespace, name: name, options: options)
         switch result {
         case .deleted(let object): return Self.json(object.value)
         case .pending(let object): return Self.json(object.value, status: .accepted)
@@ -62,7 +62,7 @@ extension APIServer {
             if target.type == .namespace && Self.protectedNamespaces.contains(item.name) { continue }
             if options.dryRun { deleted.append(item.value); continue }
             do {
-                let r = try await store.delete(target.type, namespace: item.namespace, name: item.name)
+                let r = try await deleteObject(target.type, namespace: item.namespace, name: item.name, options: options)
                 deleted.append(r.object.value)
             } catch let error as StatusError where error.reason == .notFound {
                 continue
@@ -72,5 +72,47 @@ extension APIServer {
             "apiVersion": .string(target.type.apiVersion), "kind": .string(target.type.kind + "List"),
             "metadata": [:], "items": .array(deleted),
         ])
+    }
+
+    /// Finalizers that hand a deletion to a controller: the garbage collector for `Foreground`
+    /// (dependents first) and `Orphan` (dependents kept), the namespace controller for a
+    /// namespace's contents.
+    static func deletionFinalizer(for type: ResourceType, policy: String?) -> String? {
+        if type == .namespace { return "kubernetes" }
+        switch policy {
+        case "Foreground": return "foregroundDeletion"
+        case "Orphan": return "orphan"
+        default: return nil
+        }
+    }
+
+    /// Deletes one object; when a controller must act first, adds its finalizer so the store
+    /// only marks the object (deletionTimestamp) and the controller finishes the deletion.
+    func deleteObject(_ type: ResourceType, namespace: String?, name: String, options: DeleteOptions) async throws
+        -> DeleteResult
+    {
+        var preconditions = options.preconditions
+        if let finalizer = Self.deletionFinalizer(for: type, policy: options.propagationPolicy) {
+            let given = preconditions
+            _ = try await store.update(type, namespace: namespace, name: name, subresource: .main) { object in
+                if let uid = given.uid, uid != object.uid {
+                    throw StatusError.conflict(type, name, "Precondition failed: UID in precondition: \(uid), UID in object meta: \(object.uid ?? "")")
+                }
+                if let version = given.resourceVersion, version != object.resourceVersion {
+                    throw StatusError.conflict(type, name, "Precondition failed: ResourceVersion in precondition: \(version), ResourceVersion in object meta: \(object.resourceVersion ?? "")")
+                }
+                if object.deletionTimestamp == nil, !object.finalizers.contains(finalizer) {
+                    object.finalizers.append(finalizer)
+                }
+            }
+            if type == .namespace {
+                _ = try await store.update(type, namespace: nil, name: name, subresource: .status) { object in
+                    object.status = ["phase": "Terminating"]
+                }
+            }
+            // The version checked above has moved on with the finalizer write.
+            preconditions.resourceVersion = nil
+        }
+        return try await store.delete(type, namespace: namespace, name: name, preconditions: preconditions)
     }
 }
