@@ -11,18 +11,22 @@ public struct AgentOptions: Sendable, Hashable {
     public var leaseNamespace: String
     /// Whether agents mark the pods bound to their node as accepted. Off, an agent only heartbeats.
     public var managePods: Bool
+    /// Pods each agent works on at once (a slow graceful stop must not hold up the others).
+    public var podWorkers: Int
 
     public init(
         heartbeatInterval: Duration = .seconds(10),
         statusReportInterval: Duration = .seconds(60),
         leaseDurationSeconds: Int32 = 40,
         leaseNamespace: String = "kube-node-lease",
-        managePods: Bool = true
+        managePods: Bool = true,
+        podWorkers: Int = 2
     ) {
         self.heartbeatInterval = heartbeatInterval
         self.statusReportInterval = statusReportInterval
         self.leaseDurationSeconds = leaseDurationSeconds
         self.leaseNamespace = leaseNamespace
         self.managePods = managePods
+        self.podWorkers = podWorkers
     }
 }
