@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "kctld",
             dependencies: [
-                "KctlDaemon",
+                "KctlDaemon", "KctlAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

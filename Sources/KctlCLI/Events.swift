@@ -51,6 +51,8 @@ extension KctlCommand {
                     return
                 }
                 var widths = EventLine.widths(withNamespace: global.allNamespaces)
+                // Size the columns to what is listed (lines streamed later keep these widths or grow them).
+                for event in events { _ = EventLine.render(event, widths: &widths, withNamespace: global.allNamespaces) }
                 io.out(EventLine.header(widths: widths, withNamespace: global.allNamespaces))
                 for event in events {
                     io.out(EventLine.render(event, widths: &widths, withNamespace: global.allNamespaces))
@@ -85,7 +87,9 @@ enum EventLine {
         e["lastTimestamp"]?.stringValue ?? e["eventTime"]?.stringValue ?? e.creationTimestamp ?? ""
     }
 
-    static func widths(withNamespace: Bool) -> [Int] { withNamespace ? [9, 8, 7, 6, 20] : [8, 7, 6, 20] }
+    /// Starting widths: the headers, and room for the usual reasons and objects so that a
+    /// streamed log stays aligned.
+    static func widths(withNamespace: Bool) -> [Int] { (withNamespace ? [9] : []) + [9, 7, 17, 30] }
 
     static func header(widths: [Int], withNamespace: Bool) -> String {
         let names = (withNamespace ? ["NAMESPACE"] : []) + ["LAST SEEN", "TYPE", "REASON", "OBJECT"]

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KctlAPIServer
+import KctlAgent
 import KctlClient
 import KctlModel
 import KctlStore
@@ -30,12 +31,19 @@ public struct Daemon: Sendable {
         let started = ContinuousClock.now
         let store = try SQLiteStore(path: dbPath, logger: logger)
         try await Bootstrap.run(store: store, logger: logger)
+        if options.nodes > 0 {
+            _ = try await SimulatedNodes.ensure(store: store, count: options.nodes, logger: logger)
+        }
         let logStore = store
         let api = APIServer(store: store, logger: logger)
+        var services: [any ServiceLifecycle.Service] = [StoreMaintenance(store: store), StoreChangeLog(store: logStore, logger: logger)]
+        if options.controlLoops {
+            services += ControlPlane.services(store: store, options: options, logger: logger)
+        }
         let app = Application(
             responder: api,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "kctld"),
-            services: [StoreMaintenance(store: store), StoreChangeLog(store: logStore, logger: logger)],
+            services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port
                 let url = "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)"

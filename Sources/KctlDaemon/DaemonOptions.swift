@@ -1,4 +1,5 @@
 import Foundation
+import KctlAgent
 import Logging
 
 /// How one kctld runs: where its data lives, where it listens, where it tells clients to connect.
@@ -11,16 +12,59 @@ public struct DaemonOptions: Sendable {
     /// Where the kubeconfig-style file for kctl (and kubectl) is written; nil writes none.
     public var kubeconfigPath: String?
     public var logLevel: Logger.Level
+    /// Simulated nodes created at start (`node-1`...`node-N`, spread over zones) if missing.
+    public var nodes: Int
+    /// Run the controllers, the scheduler and the node agents. Off, kctld only stores and serves.
+    public var controlLoops: Bool
+    public var agents: AgentOptions
+    /// How long an Event is kept after it last happened.
+    public var eventTTL: Duration
 
     public init(
         dataDir: String = DaemonOptions.defaultDataDir, host: String = "127.0.0.1", port: Int = DaemonOptions.defaultPort,
-        kubeconfigPath: String? = DaemonOptions.defaultKubeconfigPath, logLevel: Logger.Level = .info
+        kubeconfigPath: String? = DaemonOptions.defaultKubeconfigPath, logLevel: Logger.Level = .info,
+        nodes: Int = 0, controlLoops: Bool = true, agents: AgentOptions = AgentOptions(), eventTTL: Duration = .seconds(3600)
     ) {
         self.dataDir = dataDir
         self.host = host
         self.port = port
         self.kubeconfigPath = kubeconfigPath
         self.logLevel = logLevel
+        self.nodes = nodes
+        self.controlLoops = controlLoops
+        self.agents = agents
+        self.eventTTL = eventTTL
+    }
+
+    /// Parses a duration as Kubernetes writes them: `500ms`, `10s`, `5m`, `1h`, `1m30s`.
+    public static func parseDuration(_ text: String) throws -> Duration {
+        var total: Duration = .zero
+        var number = ""
+        var unit = ""
+        func flush() throws {
+            guard !number.isEmpty, let value = Double(number) else { throw DaemonError.invalidOption("invalid duration \"\(text)\"") }
+            let scale: Double
+            switch unit {
+            case "ms": scale = 0.001
+            case "s": scale = 1
+            case "m": scale = 60
+            case "h": scale = 3600
+            default: throw DaemonError.invalidOption("invalid duration \"\(text)\": unit must be ms, s, m or h")
+            }
+            total += .milliseconds(Int64((value * scale * 1000).rounded()))
+            number = ""
+            unit = ""
+        }
+        for ch in text {
+            if ch.isNumber || ch == "." {
+                if !unit.isEmpty { try flush() }
+                number.append(ch)
+            } else {
+                unit.append(ch)
+            }
+        }
+        try flush()
+        return total
     }
 
     public static let defaultPort = 6440

@@ -20,10 +20,15 @@ public final class TestDaemon: Sendable {
         self.task = task
     }
 
-    public static func start(dataDir: String? = nil) async throws -> TestDaemon {
+    /// - Parameters:
+    ///   - controlLoops: run controllers, scheduler and node agents (off: store and API only).
+    ///   - nodes: simulated nodes to create at start.
+    public static func start(dataDir: String? = nil, controlLoops: Bool = false, nodes: Int = 0) async throws -> TestDaemon {
         let dir = dataDir ?? TestFiles.temporaryDirectory()
         let (urls, continuation) = AsyncStream<String>.makeStream()
-        let options = DaemonOptions(dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .warning)
+        let options = DaemonOptions(
+            dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .warning, nodes: nodes,
+            controlLoops: controlLoops)
         let task = Task { try await Daemon(options: options).run { continuation.yield($0) } }
         let url = try await withDeadline(seconds: 20) {
             for await url in urls { return url }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KctlAgent
 import KctlDaemon
 import Logging
 
@@ -22,8 +23,24 @@ struct KctldCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Simulated nodes to create at start (node-1...node-N, spread over zones), if missing.")
+    var nodes: Int = 0
+
+    @Option(help: "How often each node agent renews its Lease (e.g. 10s, 500ms).")
+    var heartbeatInterval: String = "10s"
+
+    @Option(help: "How long an Event is kept after it last happened (e.g. 1h, 30m).")
+    var eventTtl: String = "1h"
+
+    @Flag(help: "Only store and serve: run no controllers, scheduler or node agents.")
+    var noControlLoops = false
+
     func validate() throws {
         _ = try parsedListen()
+        guard nodes >= 0 else { throw ValidationError("--nodes: must be 0 or more, got \(nodes)") }
+        for (flag, value) in [("--heartbeat-interval", heartbeatInterval), ("--event-ttl", eventTtl)] {
+            do { _ = try DaemonOptions.parseDuration(value) } catch { throw ValidationError("\(flag): \(error)") }
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level \"\(logLevel)\"")
         }
@@ -42,7 +59,9 @@ struct KctldCommand: AsyncParsableCommand {
         }
         let options = DaemonOptions(
             dataDir: dataDir, host: host, port: port, kubeconfigPath: kubeconfig.isEmpty ? nil : kubeconfig,
-            logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+            logLevel: Logger.Level(rawValue: logLevel) ?? .info, nodes: nodes, controlLoops: !noControlLoops,
+            agents: AgentOptions(heartbeatInterval: try DaemonOptions.parseDuration(heartbeatInterval)),
+            eventTTL: try DaemonOptions.parseDuration(eventTtl))
         do {
             try await Daemon(options: options).run()
         } catch {
