@@ -39,8 +39,11 @@ extension KubeClient {
                     throw KubeClient.error(status: status, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
                 }
                 var splitter = LineSplitter()
-                for try await var chunk in response.body {
-                    for line in splitter.append(chunk.readBytes(length: chunk.readableBytes) ?? []) {
+                for try await chunk in response.body {
+                    let lines = chunk.withUnsafeReadableBytes { raw in
+                        splitter.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self))
+                    }
+                    for line in lines {
                         if let event = try WatchEventDecoder.decode(line: line) { continuation.yield(event) }
                     }
                 }
@@ -67,22 +70,37 @@ public struct LineSplitter: Sendable {
 
     /// Adds bytes; returns every line they complete (without the newline, blank lines dropped).
     public mutating func append(_ bytes: [UInt8]) -> [[UInt8]] {
+        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    /// Adds bytes; returns every line they complete (without the newline, blank lines dropped).
+    /// Whole lines inside `bytes` are copied once, straight out of it.
+    public mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) -> [[UInt8]] {
         var lines: [[UInt8]] = []
         var start = 0
-        for (i, byte) in bytes.enumerated() where byte == 10 {
-            pending.append(contentsOf: bytes[start..<i])
-            if pending.contains(where: { $0 != 32 && $0 != 13 && $0 != 9 }) { lines.append(pending) }
-            pending.removeAll(keepingCapacity: true)
-            start = i + 1
+        while let newline = bytes[start...].firstIndex(of: 10) {
+            let piece = UnsafeBufferPointer(rebasing: bytes[start..<newline])
+            if pending.isEmpty {
+                if !Self.isBlank(piece) { lines.append(Array(piece)) }
+            } else {
+                pending.append(contentsOf: piece)
+                if !pending.withUnsafeBufferPointer(Self.isBlank) { lines.append(pending) }
+                pending = []
+            }
+            start = newline + 1
         }
-        pending.append(contentsOf: bytes[start...])
+        pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         return lines
     }
 
     /// The last line when the stream ended without a newline.
     public mutating func finish() -> [UInt8]? {
         defer { pending = [] }
-        return pending.contains(where: { $0 != 32 && $0 != 13 && $0 != 9 }) ? pending : nil
+        return pending.withUnsafeBufferPointer(Self.isBlank) ? nil : pending
+    }
+
+    private static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        !line.contains(where: { $0 != 32 && $0 != 13 && $0 != 9 })
     }
 }
 

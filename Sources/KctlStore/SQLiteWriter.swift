@@ -23,6 +23,11 @@ struct ObjectKey: Sendable, Hashable {
 /// A lock rather than an actor: a write is a few tens of microseconds of synchronous SQLite work,
 /// and running it on the caller's thread avoids two executor hops (and thread wake-ups) per
 /// write, which cost more than the write itself. Nothing awaits while holding the lock.
+///
+/// The writer keeps the committed value of recently written objects (`current`), so an update
+/// or delete does not read and parse the row it is about to replace. The cache is written only
+/// after a commit, so it never holds a value that was rolled back. It relies on what the
+/// revision counter already relies on: this connection is the only writer of the file.
 final class SQLiteWriter: @unchecked Sendable {
     private let lock = NSLock()
     private let db: SQLiteConnection
@@ -30,6 +35,8 @@ final class SQLiteWriter: @unchecked Sendable {
     private let busyTimeout: Duration
     /// The newest committed revision (guarded by `lock`).
     private var _revision: Int64
+    /// Committed objects, parsed and as stored (guarded by `lock`).
+    private var current: CurrentObjects
 
     var revision: Int64 { locked { _revision } }
 
@@ -40,11 +47,15 @@ final class SQLiteWriter: @unchecked Sendable {
         self.hub = hub
         self.busyTimeout = options.busyTimeout
         self._revision = try db.scalar(Schema.currentRevision) ?? 0
+        self.current = CurrentObjects(capacity: options.writerCacheSize)
         hub.start(at: _revision)
     }
 
     func close() {
-        locked { db.close() }
+        locked {
+            current.removeAll()
+            db.close()
+        }
     }
 
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
@@ -67,7 +78,8 @@ final class SQLiteWriter: @unchecked Sendable {
             try insert.run()
             if db.changes == 0 { throw StatusError.alreadyExists(type, key.name) }
             try logChange(revision, key, .added, value)
-            return (object, WatchEvent(type: .added, object: object, revision: revision, resource: type))
+            let event = WatchEvent(type: .added, object: object, objectJSON: value, revision: revision, resource: type)
+            return (object, Commit(event: event, key: key))
         }
     }
 
@@ -102,11 +114,11 @@ final class SQLiteWriter: @unchecked Sendable {
             case .alreadyMarked(let object):
                 return (.pending(object), nil)
             case .mark(let object):
-                let (written, event) = try apply(.write(object), key: key, type: type, revision: revision)
-                return (.pending(written), event)
+                let (written, commit) = try apply(.write(object), key: key, type: type, revision: revision)
+                return (.pending(written), commit)
             case .remove(let object):
-                let (removed, event) = try apply(.remove(object), key: key, type: type, revision: revision)
-                return (.deleted(removed), event)
+                let (removed, commit) = try apply(.remove(object), key: key, type: type, revision: revision)
+                return (.deleted(removed), commit)
             }
         }
     }
@@ -165,20 +177,25 @@ final class SQLiteWriter: @unchecked Sendable {
 
     // MARK: Plumbing
 
-    /// Runs `body` in one transaction at the next revision. `body` returns its result and the
-    /// event to publish; with no event (nothing changed) the transaction is rolled back and the
-    /// revision stays.
-    private func write<R>(_ body: (Int64) throws -> (R, WatchEvent?)) throws -> R {
+    /// What a write committed: the event to publish, for the object at `key`.
+    private struct Commit {
+        var event: WatchEvent
+        var key: ObjectKey
+    }
+
+    /// Runs `body` in one transaction at the next revision. `body` returns its result and what
+    /// it wrote; with nothing written the transaction is rolled back and the revision stays.
+    private func write<R>(_ body: (Int64) throws -> (R, Commit?)) throws -> R {
         lock.lock()
         defer { lock.unlock() }
         guard db.isOpen else { throw StatusError.internalError("sqlite: the store is closed") }
         try db.statement(Schema.begin).run()
         let next = _revision + 1
         let result: R
-        let event: WatchEvent?
+        let commit: Commit?
         do {
-            (result, event) = try body(next)
-            if event != nil {
+            (result, commit) = try body(next)
+            if commit != nil {
                 try db.statement(Schema.commit).run()
             } else {
                 try db.statement(Schema.rollback).run()
@@ -187,20 +204,22 @@ final class SQLiteWriter: @unchecked Sendable {
             try? db.statement(Schema.rollback).run()
             throw error
         }
-        if let event {
+        if let commit {
             _revision = next
-            hub.publish(event, resource: event.resource.groupResource, namespace: namespace(of: event))
+            let event = commit.event
+            if event.type == .deleted {
+                current.remove(commit.key)
+            } else {
+                current.insert(commit.key, event.object)
+            }
+            hub.publish(event, resource: commit.key.resource, namespace: commit.key.namespace)
         }
         return result
     }
 
-    private func namespace(of event: WatchEvent) -> String {
-        ObjectRules.storageNamespace(event.object.namespace, for: event.resource)
-    }
-
     /// Persists an update outcome at `revision`.
     private func apply(_ outcome: ObjectRules.UpdateOutcome, key: ObjectKey, type: ResourceType, revision: Int64)
-        throws -> (KubeObject, WatchEvent?)
+        throws -> (KubeObject, Commit?)
     {
         switch outcome {
         case .unchanged(let stored):
@@ -214,14 +233,17 @@ final class SQLiteWriter: @unchecked Sendable {
             update.bind(5, value)
             try update.run()
             try logChange(revision, key, .modified, value)
-            return (object, WatchEvent(type: .modified, object: object, revision: revision, resource: type))
+            let event = WatchEvent(type: .modified, object: object, objectJSON: value, revision: revision, resource: type)
+            return (object, Commit(event: event, key: key))
         case .remove(var object):
             ObjectRules.stamp(&object, revision: revision)
+            let value = object.serialized()
             let delete = try db.statement(Schema.deleteObject)
             bind(delete, key)
             try delete.run()
-            try logChange(revision, key, .deleted, object.serialized())
-            return (object, WatchEvent(type: .deleted, object: object, revision: revision, resource: type))
+            try logChange(revision, key, .deleted, value)
+            let event = WatchEvent(type: .deleted, object: object, objectJSON: value, revision: revision, resource: type)
+            return (object, Commit(event: event, key: key))
         }
     }
 
@@ -236,12 +258,16 @@ final class SQLiteWriter: @unchecked Sendable {
         try insert.run()
     }
 
+    /// The committed object at `key`: from the cache, else read (and then cached).
     private func load(_ key: ObjectKey) throws -> KubeObject? {
+        if let hit = current[key] { return hit }
         let select = try db.statement(Schema.selectObject)
         defer { select.reset() }
         bind(select, key)
         guard try select.step() else { return nil }
-        return try select.withBlob(0) { try KubeObject(data: $0) }
+        let object = try select.withBlob(0) { try KubeObject(data: $0) }
+        current.insert(key, object)
+        return object
     }
 
     private func bind(_ statement: SQLiteStatement, _ key: ObjectKey) {

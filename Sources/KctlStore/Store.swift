@@ -10,13 +10,24 @@ public struct WatchEvent: Sendable, Hashable {
 
     public var type: EventType
     /// The object as of this change; for DELETED, its last state with `resourceVersion` = `revision`.
-    public var object: KubeObject
+    public var object: KubeObject {
+        didSet { objectJSON = object.serialized() }
+    }
+    /// `object` as compact JSON (`KubeObject.serialized()`): the bytes the store committed, so
+    /// that a server fanning one event out to many watchers encodes it once, not per watcher.
+    public private(set) var objectJSON: [UInt8]
     public var revision: Int64
     public var resource: ResourceType
 
     public init(type: EventType, object: KubeObject, revision: Int64, resource: ResourceType) {
+        self.init(type: type, object: object, objectJSON: object.serialized(), revision: revision, resource: resource)
+    }
+
+    /// An event whose object is already serialized: `objectJSON` must be `object.serialized()`.
+    public init(type: EventType, object: KubeObject, objectJSON: [UInt8], revision: Int64, resource: ResourceType) {
         self.type = type
         self.object = object
+        self.objectJSON = objectJSON
         self.revision = revision
         self.resource = resource
     }
@@ -27,6 +38,18 @@ public struct ListResult: Sendable {
     public var items: [KubeObject]
     public var revision: Int64
     public init(items: [KubeObject], revision: Int64) {
+        self.items = items
+        self.revision = revision
+    }
+}
+
+/// A consistent snapshot of one collection as the stored JSON bytes, unparsed: for callers that
+/// only pass the objects on (an API list with no selector).
+public struct RawListResult: Sendable {
+    /// Each object as compact JSON (`KubeObject.serialized()`), sorted as `Store.list` sorts.
+    public var items: [[UInt8]]
+    public var revision: Int64
+    public init(items: [[UInt8]], revision: Int64) {
         self.items = items
         self.revision = revision
     }
@@ -79,6 +102,9 @@ public protocol Store: Sendable {
     /// namespace then name.
     func list(_ type: ResourceType, namespace: String?) async throws -> ListResult
 
+    /// `list`, as each object's JSON bytes instead of parsed objects.
+    func listJSON(_ type: ResourceType, namespace: String?) async throws -> RawListResult
+
     /// Replaces an object. A non-empty `metadata.resourceVersion` must match the stored one
     /// (else Conflict). `.main` keeps the stored status for kinds with a status subresource;
     /// `.status` keeps everything but the status. An update that changes nothing writes nothing.
@@ -107,6 +133,12 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    /// Serializes what `list` returns; a store that keeps the JSON bytes returns them instead.
+    public func listJSON(_ type: ResourceType, namespace: String?) async throws -> RawListResult {
+        let result = try await list(type, namespace: namespace)
+        return RawListResult(items: result.items.map { $0.serialized() }, revision: result.revision)
+    }
+
     public func update(_ object: KubeObject, as type: ResourceType) async throws -> KubeObject {
         try await update(object, as: type, subresource: .main)
     }

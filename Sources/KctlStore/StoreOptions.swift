@@ -23,6 +23,9 @@ public struct StoreOptions: Sendable, Hashable {
     public var maxWatchBacklog: Int
     /// `PRAGMA journal_size_limit`: the WAL file is truncated to this many bytes after a checkpoint.
     public var walSizeLimit: Int64
+    /// Objects the writer keeps parsed after writing them, so that updating them again skips
+    /// reading and parsing the stored row (a few KiB of memory each; 0 turns the cache off).
+    public var writerCacheSize: Int
 
     public init(
         synchronous: Synchronous = .normal,
@@ -32,7 +35,8 @@ public struct StoreOptions: Sendable, Hashable {
         retention: Duration = .seconds(300),
         maintenanceInterval: Duration = .seconds(30),
         maxWatchBacklog: Int = 100_000,
-        walSizeLimit: Int64 = 64 << 20
+        walSizeLimit: Int64 = 64 << 20,
+        writerCacheSize: Int = 10_000
     ) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
@@ -42,5 +46,6 @@ public struct StoreOptions: Sendable, Hashable {
         self.maintenanceInterval = maintenanceInterval
         self.maxWatchBacklog = maxWatchBacklog
         self.walSizeLimit = walSizeLimit
+        self.writerCacheSize = writerCacheSize
     }
 }

@@ -23,6 +23,14 @@ struct BenchCommand: AsyncParsableCommand {
     var events = 300
     @Option(help: "Concurrent HTTP clients writing.")
     var httpClients = 8
+    @Option(
+        parsing: .upToNextOption,
+        help: "Phases to run (default: all). Skipping one leaves its rows out; for profiling one part alone.")
+    var only: [Phase] = Phase.allCases
+
+    enum Phase: String, ExpressibleByArgument, CaseIterable {
+        case store, http, list, watch
+    }
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -35,93 +43,103 @@ struct BenchCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var table = ResultTable()
 
-        // 1. Raw SQLite vs the store, same rows, same durability.
-        progress("raw SQLite: \(writes) inserts and updates, one transaction each")
-        let rows = (0..<writes).map { (key: "configmaps/default/bench-\($0)", value: Workload.configMap($0).serialized()) }
-        let updatedRows = (0..<writes).map { (key: "configmaps/default/bench-\($0)", value: Workload.configMap($0, version: 1).serialized()) }
+        let phases = Set(only)
         let raw = try RawSQLite(path: dir + "/raw.db")
-        let rawInserts = try raw.write(rows: rows, update: false)
-        let rawUpdates = try raw.write(rows: updatedRows, update: true)
-
-        progress("store: \(writes) creates and updates")
         let store = try SQLiteStore(path: dir + "/store.db")
         var start = ContinuousClock.now
-        for i in 0..<writes { _ = try await store.create(Workload.configMap(i), as: .configMap) }
-        let storeCreates = Double(writes) / (ContinuousClock.now - start).seconds
-        start = ContinuousClock.now
-        for i in 0..<writes { _ = try await store.update(Workload.configMap(i, version: 1), as: .configMap) }
-        let storeUpdates = Double(writes) / (ContinuousClock.now - start).seconds
-        table.add("store creates/s", storeCreates, "raw SQLite inserts/s", rawInserts, higherIsBetter: true)
-        table.add("store updates/s", storeUpdates, "raw SQLite updates/s", rawUpdates, higherIsBetter: true)
+        // How many bench objects each of the three databases holds so far.
+        var rawFilled = 0, storeFilled = 0, httpFilled = 0
+
+        // 1. Raw SQLite vs the store, same rows, same durability.
+        var storeCreates = Double.nan, storeUpdates = Double.nan
+        if phases.contains(.store) {
+            progress("raw SQLite: \(writes) inserts and updates, one transaction each")
+            let rows = (0..<writes).map { (key: "configmaps/default/bench-\($0)", value: Workload.configMap($0).serialized()) }
+            let updatedRows = (0..<writes).map { (key: "configmaps/default/bench-\($0)", value: Workload.configMap($0, version: 1).serialized()) }
+            let rawInserts = try raw.write(rows: rows, update: false)
+            let rawUpdates = try raw.write(rows: updatedRows, update: true)
+
+            progress("store: \(writes) creates and updates")
+            start = ContinuousClock.now
+            for i in 0..<writes { _ = try await store.create(Workload.configMap(i), as: .configMap) }
+            storeCreates = Double(writes) / (ContinuousClock.now - start).seconds
+            start = ContinuousClock.now
+            for i in 0..<writes { _ = try await store.update(Workload.configMap(i, version: 1), as: .configMap) }
+            storeUpdates = Double(writes) / (ContinuousClock.now - start).seconds
+            table.add("store creates/s", storeCreates, "raw SQLite inserts/s", rawInserts, higherIsBetter: true)
+            table.add("store updates/s", storeUpdates, "raw SQLite updates/s", rawUpdates, higherIsBetter: true)
+            rawFilled = writes
+            storeFilled = writes
+        }
 
         // 2. The same through HTTP.
         progress("starting kctld on a free port")
         let daemonDir = dir + "/daemon"
         let (url, daemonTask) = try await startDaemon(dataDir: daemonDir)
         let client = try KubeClient(server: url)
-        progress("HTTP API: \(writes) creates and updates from \(httpClients) clients")
-        let httpCreates = try await timedParallel(count: writes, workers: httpClients) { i in
-            _ = try await client.create(Workload.configMap(i), as: .configMap, namespace: "default")
+        if phases.contains(.http) {
+            progress("HTTP API: \(writes) creates and updates from \(httpClients) clients")
+            let httpCreates = try await timedParallel(count: writes, workers: httpClients) { i in
+                _ = try await client.create(Workload.configMap(i), as: .configMap, namespace: "default")
+            }
+            let httpUpdates = try await timedParallel(count: writes, workers: httpClients) { i in
+                _ = try await client.update(Workload.configMap(i, version: 1), as: .configMap)
+            }
+            table.add("HTTP API creates/s (\(httpClients) clients)", httpCreates, "store creates/s", storeCreates, higherIsBetter: true)
+            table.add("HTTP API updates/s (\(httpClients) clients)", httpUpdates, "store updates/s", storeUpdates, higherIsBetter: true)
+            httpFilled = writes
         }
-        let httpUpdates = try await timedParallel(count: writes, workers: httpClients) { i in
-            _ = try await client.update(Workload.configMap(i, version: 1), as: .configMap)
-        }
-        table.add("HTTP API creates/s (\(httpClients) clients)", httpCreates, "store creates/s", storeCreates, higherIsBetter: true)
-        table.add("HTTP API updates/s (\(httpClients) clients)", httpUpdates, "store updates/s", storeUpdates, higherIsBetter: true)
 
         // 3. List latency at listObjects objects.
-        progress("list: filling to \(listObjects) objects")
-        for i in writes..<max(writes, listObjects) { _ = try await store.create(Workload.configMap(i), as: .configMap) }
-        let fillRows = (writes..<max(writes, listObjects)).map { (key: "configmaps/default/bench-\($0)", value: Workload.configMap($0).serialized()) }
-        _ = try raw.write(rows: fillRows, update: false)
-        _ = try await timedParallel(count: max(0, listObjects - writes), workers: httpClients) { i in
-            _ = try await client.create(Workload.configMap(writes + i), as: .configMap, namespace: "default")
+        if phases.contains(.list) {
+            progress("list: filling to \(listObjects) objects")
+            for i in storeFilled..<max(storeFilled, listObjects) { _ = try await store.create(Workload.configMap(i), as: .configMap) }
+            let fillRows = (rawFilled..<max(rawFilled, listObjects)).map { (key: "configmaps/default/bench-\($0)", value: Workload.configMap($0).serialized()) }
+            _ = try raw.write(rows: fillRows, update: false)
+            let httpFrom = httpFilled
+            _ = try await timedParallel(count: max(0, listObjects - httpFrom), workers: httpClients) { i in
+                _ = try await client.create(Workload.configMap(httpFrom + i), as: .configMap, namespace: "default")
+            }
+            var rawList: [Double] = [], storeList: [Double] = [], httpList: [Double] = []
+            for _ in 0..<5 {
+                rawList.append(try raw.readAll().milliseconds)
+                start = ContinuousClock.now
+                let listed = try await store.list(.configMap, namespace: "default")
+                precondition(listed.items.count >= listObjects)
+                storeList.append((ContinuousClock.now - start).milliseconds)
+                start = ContinuousClock.now
+                let httpListed = try await client.list(.configMap, namespace: "default")
+                precondition(httpListed.items.count >= listObjects)
+                httpList.append((ContinuousClock.now - start).milliseconds)
+            }
+            table.add("store list of \(listObjects), ms (p50 of 5)", Workload.percentile(storeList, 50), "raw SQLite select, ms", Workload.percentile(rawList, 50), higherIsBetter: false)
+            table.add("HTTP list of \(listObjects), ms (p50 of 5)", Workload.percentile(httpList, 50), "store list, ms", Workload.percentile(storeList, 50), higherIsBetter: false)
         }
-        var rawList: [Double] = [], storeList: [Double] = [], httpList: [Double] = []
-        for _ in 0..<5 {
-            rawList.append(try raw.readAll().milliseconds)
-            start = ContinuousClock.now
-            let listed = try await store.list(.configMap, namespace: "default")
-            precondition(listed.items.count >= listObjects)
-            storeList.append((ContinuousClock.now - start).milliseconds)
-            start = ContinuousClock.now
-            let httpListed = try await client.list(.configMap, namespace: "default")
-            precondition(httpListed.items.count >= listObjects)
-            httpList.append((ContinuousClock.now - start).milliseconds)
-        }
-        table.add("store list of \(listObjects), ms (p50 of 5)", Workload.percentile(storeList, 50), "raw SQLite select, ms", Workload.percentile(rawList, 50), higherIsBetter: false)
-        table.add("HTTP list of \(listObjects), ms (p50 of 5)", Workload.percentile(httpList, 50), "store list, ms", Workload.percentile(storeList, 50), higherIsBetter: false)
 
         // 4. Watch delivery: write start to arrival at each of N watchers.
-        progress("watch: \(watchers) store watchers, \(events) events")
-        let directDelays = try await watchDelays(watchers: watchers) { from in
-            try await store.watch(.configMap, namespace: "watchbench", from: from)
-        } writer: { i in
-            _ = try await store.create(Self.stamped(i), as: .configMap)
-        } revision: {
-            try await store.currentRevision()
-        }
-        progress("watch: \(watchers) HTTP watchers, \(events) events")
-        _ = try await client.create(
-            KubeObject(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "watchbench"]]), as: .namespace)
-        let httpDelays = try await watchDelays(watchers: watchers) { from in
-            let stream = client.watch(.configMap, namespace: "watchbench", resourceVersion: String(from))
-            return AsyncThrowingStream { continuation in
-                let task = Task {
-                    do {
-                        for try await e in stream { continuation.yield(e.object) }
-                        continuation.finish()
-                    } catch { continuation.finish(throwing: error) }
-                }
-                continuation.onTermination = { _ in task.cancel() }
+        if phases.contains(.watch) {
+            progress("watch: \(watchers) store watchers, \(events) events")
+            let directDelays = try await watchDelays(watchers: watchers) { from in
+                try await store.watch(.configMap, namespace: "watchbench", from: from)
+            } writer: { i in
+                _ = try await store.create(Self.stamped(i), as: .configMap)
+            } revision: {
+                try await store.currentRevision()
             }
-        } writer: { i in
-            _ = try await client.create(Self.stamped(i), as: .configMap, namespace: "watchbench")
-        } revision: {
-            Int64(try await client.list(.configMap, namespace: "watchbench").resourceVersion) ?? 0
+            progress("watch: \(watchers) HTTP watchers, \(events) events")
+            _ = try await client.create(
+                KubeObject(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "watchbench"]]), as: .namespace)
+            let httpDelays = try await watchDelays(watchers: watchers) { from in
+                // The client's own stream, read in place: no extra task between it and the watcher.
+                client.watch(.configMap, namespace: "watchbench", resourceVersion: String(from)).map { $0.object }
+            } writer: { i in
+                _ = try await client.create(Self.stamped(i), as: .configMap, namespace: "watchbench")
+            } revision: {
+                Int64(try await client.list(.configMap, namespace: "watchbench").resourceVersion) ?? 0
+            }
+            table.add("watch delay p50, ms (\(watchers) HTTP watchers)", Workload.percentile(httpDelays, 50), "store watchers p50, ms", Workload.percentile(directDelays, 50), higherIsBetter: false)
+            table.add("watch delay p99, ms (\(watchers) HTTP watchers)", Workload.percentile(httpDelays, 99), "store watchers p99, ms", Workload.percentile(directDelays, 99), higherIsBetter: false)
         }
-        table.add("watch delay p50, ms (\(watchers) HTTP watchers)", Workload.percentile(httpDelays, 50), "store watchers p50, ms", Workload.percentile(directDelays, 50), higherIsBetter: false)
-        table.add("watch delay p99, ms (\(watchers) HTTP watchers)", Workload.percentile(httpDelays, 99), "store watchers p99, ms", Workload.percentile(directDelays, 99), higherIsBetter: false)
 
         try await client.shutdown()
         daemonTask.cancel()

@@ -1,6 +1,7 @@
 import KctlModel
 import KctlStore
 import Hummingbird
+import NIOCore
 
 extension APIServer {
     func get(_ target: ResourceRequest) async throws -> JSONValue {
@@ -18,6 +19,8 @@ extension APIServer {
             if let text = query["fieldSelector"], !text.isEmpty { field = try FieldSelector.parse(text) }
         }
 
+        var isEmpty: Bool { label == nil && field == nil }
+
         func matches(_ object: KubeObject) -> Bool {
             if let label, !label.matches(object.labels) { return false }
             if let field, !field.matches(object) { return false }
@@ -27,27 +30,24 @@ extension APIServer {
 
     func list(_ target: ResourceRequest, query: Query) async throws -> Response {
         let selectors = try Selectors(query)
-        let result = try await store.list(target.type, namespace: target.namespace)
-        var out: [UInt8] = []
-        out.reserveCapacity(result.items.count * 512 + 128)
-        out.append(contentsOf: "{\"apiVersion\":".utf8)
-        JSONValue.string(target.type.apiVersion).appendSerialized(to: &out)
-        out.append(contentsOf: ",\"items\":[".utf8)
+        // The stored bytes go out as they are; with a selector, each object is parsed only to
+        // match it, and what matches is still sent as stored.
+        let result = try await store.listJSON(target.type, namespace: target.namespace)
+        let size = result.items.reduce(128) { $0 + $1.count + 1 }
+        var out = ByteBufferAllocator().buffer(capacity: size)
+        out.writeStaticString(#"{"apiVersion":"#)
+        out.writeBytes(JSONValue.string(target.type.apiVersion).serialized())
+        out.writeStaticString(#","items":["#)
         var first = true
-        for item in result.items where selectors.matches(item) {
-            if !first { out.append(UInt8(ascii: ",")) }
+        for item in result.items {
+            if !selectors.isEmpty, !selectors.matches(try KubeObject(data: item)) { continue }
+            if !first { out.writeInteger(UInt8(ascii: ",")) }
             first = false
-            item.value.appendSerialized(to: &out)
+            out.writeBytes(item)
         }
-        out.append(contentsOf: "],\"kind\":".utf8)
-        JSONValue.string(target.type.kind + "List").appendSerialized(to: &out)
-        out.append(contentsOf: ",\"metadata\":{\"resourceVersion\":\"\(result.revision)\"}}".utf8)
-        return Self.json(bytes: out)
-    }
-}
-
-extension JSONValue {
-    func appendSerialized(to out: inout [UInt8]) {
-        out.append(contentsOf: serialized())
+        out.writeStaticString(#"],"kind":"#)
+        out.writeBytes(JSONValue.string(target.type.kind + "List").serialized())
+        out.writeString(",\"metadata\":{\"resourceVersion\":\"\(result.revision)\"}}")
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: out))
     }
 }

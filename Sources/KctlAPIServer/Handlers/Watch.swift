@@ -7,7 +7,7 @@ import ServiceLifecycle
 extension APIServer {
     /// What a watch stream writes: an event, or a blank keep-alive line.
     private enum WatchOutput: Sendable {
-        case event(String, KubeObject)
+        case event(WatchEvent.EventType, [UInt8])
         case error(StatusError)
         case heartbeat
         case end
@@ -66,14 +66,14 @@ extension APIServer {
         let watchTimeout = timeout
         let body = ResponseBody { writer in
             let (outputs, sink) = AsyncStream<WatchOutput>.makeStream(bufferingPolicy: .unbounded)
-            for object in initialObjects { sink.yield(.event("ADDED", object)) }
+            for object in initialObjects { sink.yield(.event(.added, object.serialized())) }
             if let startError { sink.yield(.error(startError)) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 if let events = storeEvents {
                     group.addTask {
                         do {
                             for try await event in events where selectors.matches(event.object) {
-                                sink.yield(.event(event.type.rawValue, event.object))
+                                sink.yield(.event(event.type, event.objectJSON))
                             }
                             sink.yield(.end)
                         } catch let error as StatusError {
@@ -99,9 +99,7 @@ extension APIServer {
                     for await output in outputs {
                         switch output {
                         case .event(let type, let object):
-                            var line = JSONValue.object(["type": .string(type), "object": object.value]).serialized()
-                            line.append(10)
-                            try await writer.write(ByteBuffer(bytes: line))
+                            try await writer.write(Self.eventLine(type, object))
                         case .error(let error):
                             var line = JSONValue.object(["type": "ERROR", "object": error.statusObject]).serialized()
                             line.append(10)
@@ -121,5 +119,17 @@ extension APIServer {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    /// `{"type":"MODIFIED","object":{...}}` and a newline, around the object's stored bytes: the
+    /// same bytes as serializing the pair (keys sorted), without encoding the object again.
+    static func eventLine(_ type: WatchEvent.EventType, _ object: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: object.count + 32)
+        buffer.writeStaticString(#"{"object":"#)
+        buffer.writeBytes(object)
+        buffer.writeStaticString(#","type":""#)
+        buffer.writeString(type.rawValue)
+        buffer.writeStaticString("\"}\n")
+        return buffer
     }
 }
