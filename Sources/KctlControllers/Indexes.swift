@@ -10,7 +10,8 @@ enum Indexes {
 
     static func orphanValue(namespace: String?) -> String { "orphan/\(namespace ?? "")" }
 
-    static func add(to informer: Informer) {
+    /// Adds both indexes (adding again replaces them with the same functions).
+    static func addIfMissing(to informer: Informer) {
         informer.addIndex(controller) { object in
             if let owner = object.controllerOwner { return [owner.uid] }
             return [orphanValue(namespace: object.namespace)]

@@ -1,0 +1,147 @@
+import Foundation
+import KctlControllerRuntime
+import KctlModel
+import KctlStore
+import Logging
+import ServiceLifecycle
+
+/// Tuning of the built-in controllers.
+public struct ControllerOptions: Sendable {
+    public var deploymentWorkers = 2
+    public var replicaSetWorkers = 2
+    public var garbageCollectorWorkers = 2
+    public var namespaceWorkers = 1
+    /// Per-key retry back-off after a failed reconcile.
+    public var backOff = WorkQueue.BackOff()
+    /// At most this many pods created or deleted per ReplicaSet reconcile.
+    public var burstReplicas = 500
+    /// How often a terminating namespace is checked for what is left in it.
+    public var namespaceRecheck: Duration = .seconds(1)
+    /// Events older than this are deleted ...
+    public var eventTTL: Duration = .seconds(3600)
+    /// ... on this interval.
+    public var eventExpiryInterval: Duration = .seconds(60)
+    /// Whether to run the event expiry with the controllers.
+    public var expireEvents = true
+    /// The wall clock for timestamps and pod availability (tests pass `ManualClock.date`).
+    public var now: @Sendable () -> Date = { Date() }
+    /// Randomness for generated pod names.
+    public var names = NameGenerator()
+
+    public init() {}
+}
+
+/// The built-in controllers (deployment, replicaset, garbage collector, namespace) over shared
+/// informers, as one Service for the daemon:
+///
+///     let controllers = ControllerSet(store: store, logger: logger)
+///     ServiceGroup(configuration: .init(services: [..., controllers.manager, ...], logger: logger))
+///
+/// The manager starts the informers (Deployments, ReplicaSets, Pods, Namespaces), waits until
+/// they have synced, then runs every controller and the event expiry until graceful shutdown.
+public struct ControllerSet: Sendable {
+    public let deployments: Informer
+    public let replicaSets: Informer
+    public let pods: Informer
+    public let namespaces: Informer
+    public let controllers: [Controller]
+    public let garbageCollector: GarbageCollector
+    public let eventExpiry: EventExpiry
+    /// Runs all of the above.
+    public let manager: ControllerManager
+
+    /// The services the daemon runs (just the manager).
+    public var services: [any ServiceLifecycle.Service] { [manager] }
+
+    public init(
+        store: any Store, logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
+        options: ControllerOptions = ControllerOptions()
+    ) {
+        let deployments = Informer(store: store, resource: .deployment, logger: logger, clock: clock)
+        let replicaSets = Informer(store: store, resource: .replicaSet, logger: logger, clock: clock)
+        let pods = Informer(store: store, resource: .pod, logger: logger, clock: clock)
+        let namespaces = Informer(store: store, resource: .namespace, logger: logger, clock: clock)
+        for informer in [deployments, replicaSets, pods] { Indexes.addIfMissing(to: informer) }
+
+        // Deployment controller: woken by its Deployments and by their ReplicaSets.
+        let deploymentQueue = WorkQueue(name: "deployment", clock: clock, backOff: options.backOff)
+        deployments.enqueueKeys(into: deploymentQueue)
+        replicaSets.enqueueControllers(ofKind: "Deployment", into: deploymentQueue)
+        replicaSets.enqueueSelectingOwners(from: deployments, into: deploymentQueue)
+        let deploymentReconciler = DeploymentReconciler(
+            store: store, deployments: deployments, replicaSets: replicaSets,
+            recorder: EventRecorder(store: store, component: "deployment-controller", logger: logger, now: options.now),
+            now: options.now, logger: logger)
+
+        // ReplicaSet controller: woken by its ReplicaSets and by their Pods.
+        let replicaSetQueue = WorkQueue(name: "replicaset", clock: clock, backOff: options.backOff)
+        replicaSets.enqueueKeys(into: replicaSetQueue)
+        pods.enqueueControllers(ofKind: "ReplicaSet", into: replicaSetQueue)
+        pods.enqueueSelectingOwners(from: replicaSets, into: replicaSetQueue)
+        let replicaSetReconciler = ReplicaSetReconciler(
+            store: store, replicaSets: replicaSets, pods: pods,
+            recorder: EventRecorder(store: store, component: "replicaset-controller", logger: logger, now: options.now),
+            names: options.names, now: options.now, burst: options.burstReplicas, logger: logger)
+
+        let garbageCollector = GarbageCollector(
+            store: store, informers: [deployments, replicaSets, pods], clock: clock, backOff: options.backOff,
+            logger: logger)
+
+        let namespaceQueue = WorkQueue(name: "namespace", clock: clock, backOff: options.backOff)
+        namespaces.enqueueKeys(into: namespaceQueue)
+        let namespaceReconciler = NamespaceReconciler(
+            store: store, namespaces: namespaces, recheck: options.namespaceRecheck,
+            recorder: EventRecorder(store: store, component: "namespace-controller", logger: logger, now: options.now),
+            logger: logger)
+
+        let controllers =
+            [
+                Controller(
+                    name: "deployment", queue: deploymentQueue, reconciler: deploymentReconciler,
+                    workers: options.deploymentWorkers, logger: logger),
+                Controller(
+                    name: "replicaset", queue: replicaSetQueue, reconciler: replicaSetReconciler,
+                    workers: options.replicaSetWorkers, logger: logger),
+                Controller(
+                    name: "namespace", queue: namespaceQueue, reconciler: namespaceReconciler,
+                    workers: options.namespaceWorkers, logger: logger),
+            ] + garbageCollector.controllers(workers: options.garbageCollectorWorkers, logger: logger)
+
+        let eventExpiry = EventExpiry(
+            store: store, options: .init(ttl: options.eventTTL, interval: options.eventExpiryInterval), logger: logger,
+            clock: clock, now: options.now)
+
+        self.deployments = deployments
+        self.replicaSets = replicaSets
+        self.pods = pods
+        self.namespaces = namespaces
+        self.controllers = controllers
+        self.garbageCollector = garbageCollector
+        self.eventExpiry = eventExpiry
+        self.manager = ControllerManager(
+            informers: [namespaces, deployments, replicaSets, pods], controllers: controllers,
+            services: options.expireEvents ? [eventExpiry] : [], logger: logger)
+    }
+
+    /// The controller with this name (`deployment`, `replicaset`, `namespace`, `garbage-collector-pods`...).
+    public func controller(named name: String) -> Controller? {
+        controllers.first { $0.name == name }
+    }
+}
+
+extension Informer {
+    /// For objects without a controller, queues every `owners` object in the same namespace whose
+    /// `spec.selector` matches them (so that an orphan gets adopted).
+    func enqueueSelectingOwners(from owners: Informer, into queue: WorkQueue) {
+        addHandler { event in
+            let object = event.object
+            guard object.controllerOwner == nil, object.deletionTimestamp == nil else { return }
+            for owner in owners.list(namespace: object.namespace) {
+                guard let selector = try? owner.spec?["selector"]?.decode(LabelSelector.self), !selector.isEmpty,
+                    selector.matches(object.labels)
+                else { continue }
+                queue.add(ObjectKey(owner))
+            }
+        }
+    }
+}
