@@ -29,6 +29,7 @@ public final class NodeAgent: Sendable {
     let pod: @Sendable (ObjectKey) -> KubeObject?
     let podQueue: WorkQueue
     let events: EventRecorder?
+    private let stopped = Locked(false)
     private let stopSignal: AsyncStream<Void>
     private let stopContinuation: AsyncStream<Void>.Continuation
 
@@ -83,6 +84,7 @@ public final class NodeAgent: Sendable {
 
     /// Ends `run()`: no more heartbeats, no more pod work. Safe to call more than once.
     func stop() {
+        stopped.withLock { $0 = true }
         stopContinuation.finish()
     }
 
@@ -106,7 +108,9 @@ public final class NodeAgent: Sendable {
     private func heartbeatLoop() async {
         var machine = HeartbeatStateMachine(
             heartbeatInterval: options.heartbeatInterval, statusReportInterval: options.statusReportInterval)
-        while !Task.isCancelled {
+        // `stopped` is checked as well as cancellation: a heartbeat due right after `stop()` must
+        // not go out while the cancellation is on its way.
+        while !Task.isCancelled, !stopped.withLock({ $0 }) {
             let delay: Duration
             do {
                 try await heartbeat(&machine)

@@ -26,7 +26,7 @@ struct TestTimeout: Error, CustomStringConvertible {
 
 let testLogger: Logger = {
     var logger = Logger(label: "kctl.agent.test")
-    logger.logLevel = .warning
+    logger.logLevel = ProcessInfo.processInfo.environment["KCTL_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     return logger
 }()
 

@@ -1,0 +1,99 @@
+import Foundation
+import KctlControllerRuntime
+import KctlModel
+import KctlStore
+import Testing
+
+@testable import KctlAgent
+
+func events(_ store: any Store, reason: String) async throws -> [KubeObject] {
+    try await store.list(.event, namespace: nil).items.filter { $0["reason"]?.stringValue == reason }
+}
+
+let unreachableTaints = ["node.kubernetes.io/unreachable:NoSchedule", "node.kubernetes.io/unreachable:NoExecute"]
+
+@Suite struct NodeLifecycleControllerTests {
+    @Test func aStoppedAgentMakesItsNodeUnknownAndTaintedAndResumingRestoresIt() async throws {
+        try await withStore { store in
+            let clock = ManualClock()
+            try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
+            let agents = NodeAgents(store: store, logger: testLogger, clock: clock, options: testAgentOptions)
+            let lifecycle = NodeLifecycleController(store: store, logger: testLogger, clock: clock)
+            try await whileRunning([{ try await agents.run() }, { try await lifecycle.run() }]) {
+                try await eventually("Ready=True") {
+                    readyStatus(try await store.get(.node, namespace: nil, name: "node-1")) == "True"
+                }
+                // The controller counts from when it saw the renewal: let it see it before time moves.
+                let renewed = renewTime(try await lease(store, "node-1"))
+                try await eventually("the renewal seen") {
+                    lifecycle.tracker.withLock { $0.entries["node-1"]?.renewTime } == renewed
+                }
+                agents.stop(node: "node-1")
+                try await eventually("a staleness check due") { lifecycle.queue.delayedCount >= 1 }
+                clock.advance(by: .seconds(39))
+                try await Task.sleep(for: .milliseconds(20))  // a negative check: nothing may happen early
+                #expect(readyStatus(try await store.get(.node, namespace: nil, name: "node-1")) == "True")
+
+                clock.advance(by: .seconds(1))
+                try await eventually("Ready=Unknown with taints") {
+                    let node = try await store.get(.node, namespace: nil, name: "node-1")
+                    return readyStatus(node) == "Unknown" && Set(taints(node)) == Set(unreachableTaints)
+                }
+                let node = try await store.get(.node, namespace: nil, name: "node-1")
+                #expect(readyCondition(node)?["reason"]?.stringValue == "NodeStatusUnknown")
+                #expect(readyCondition(node)?["message"]?.stringValue == "Kubelet stopped posting node status.")
+                try await eventually("a NodeNotReady event") { try await !events(store, reason: "NodeNotReady").isEmpty }
+
+                agents.start(node: "node-1")
+                try await eventually("Ready=True without taints") {
+                    let node = try await store.get(.node, namespace: nil, name: "node-1")
+                    return readyStatus(node) == "True" && taints(node).isEmpty
+                }
+                let restored = try await store.get(.node, namespace: nil, name: "node-1")
+                #expect(readyCondition(restored)?["reason"]?.stringValue == "KubeletReady")
+                try await eventually("a NodeReady event") { try await !events(store, reason: "NodeReady").isEmpty }
+            }
+        }
+    }
+
+    @Test func podsAreEvictedFromUnreachableNodesUnlessTheyTolerateIt() async throws {
+        try await withStore { store in
+            let clock = ManualClock()
+            // No agents: a node never heard from goes stale one grace period after it is first seen.
+            try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
+            _ = try await store.create(pod("plain", node: "node-1"), as: .pod)
+            _ = try await store.create(
+                pod("brief", node: "node-1", tolerations: [
+                    [
+                        "key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+                        "tolerationSeconds": 60,
+                    ]
+                ]), as: .pod)
+            _ = try await store.create(pod("forever", node: "node-1", tolerations: [["operator": "Exists"]]), as: .pod)
+            let lifecycle = NodeLifecycleController(
+                store: store, logger: testLogger, clock: clock, options: NodeLifecycleOptions(podEvictionTimeout: .seconds(300)))
+            func remaining() async throws -> [String] {
+                try await store.list(.pod, namespace: "default").items.map(\.name).sorted()
+            }
+            try await whileRunning([{ try await lifecycle.run() }]) {
+                try await eventually("a staleness check due") { lifecycle.queue.delayedCount >= 1 }
+                clock.advance(by: .seconds(40))
+                try await eventually("tainted") {
+                    Set(taints(try await store.get(.node, namespace: nil, name: "node-1"))) == Set(unreachableTaints)
+                }
+                #expect(try await remaining() == ["brief", "forever", "plain"])
+
+                try await eventually("an eviction due") { lifecycle.queue.delayedCount >= 1 }
+                clock.advance(by: .seconds(60))
+                try await eventually("brief evicted") { try await remaining() == ["forever", "plain"] }
+
+                try await eventually("an eviction due") { lifecycle.queue.delayedCount >= 1 }
+                clock.advance(by: .seconds(240))
+                try await eventually("plain evicted") { try await remaining() == ["forever"] }
+                try await eventually("eviction events") {
+                    try await events(store, reason: "TaintManagerEviction").count == 2
+                }
+            }
+        }
+    }
+}
