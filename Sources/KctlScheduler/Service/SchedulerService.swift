@@ -1,0 +1,199 @@
+import Foundation
+import KctlControllerRuntime
+import KctlModel
+import KctlStore
+import Logging
+import ServiceLifecycle
+
+/// The scheduler as a Service: informers on Nodes and Pods keep a `ClusterSnapshot` current, a
+/// work queue holds the pending pods (unbound, not being deleted, for this scheduler), and workers
+/// place them one at a time with `SchedulingPipeline`.
+///
+/// A placement is assumed in the snapshot at once (so the next pod sees its requests) and bound with
+/// an atomic update that fails if `spec.nodeName` is already set, so a pod can never be bound twice;
+/// then `PodScheduled=True` is written to its status and a `Scheduled` event recorded. A pod no node
+/// fits gets `PodScheduled=False` (reason `Unschedulable`, Kubernetes' message), a `FailedScheduling`
+/// warning, and is retried with back-off, and at once when a node appears or changes or a pod
+/// frees room. Either way the decision is kept on the pod in the annotation `kctl.dev/scheduling`
+/// (see `Decision.annotation(time:)`, rendered by `SchedulingExplanation`).
+///
+/// It does not preempt lower-priority pods, and does not expire assumptions whose binding the
+/// informer never confirms (a successful bind is always confirmed by the watch).
+///
+///     let scheduler = SchedulerService(store: store, logger: logger)
+///     ServiceGroup(configuration: .init(services: [scheduler], logger: logger))
+public struct SchedulerService: ServiceLifecycle.Service {
+    public static let defaultSchedulerName = "default-scheduler"
+
+    private let store: any Store
+    private let logger: Logger
+    private let nodes: Informer
+    private let pods: Informer
+    private let queue: WorkQueue
+    private let cache: SchedulerCache
+    private let recorder: EventRecorder
+    private let workers: Int
+    private let now: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - clock: paces retries (back-off) and informer restarts.
+    ///   - workers: pods bound concurrently; decisions are still taken one at a time.
+    ///   - schedulerName: pods naming another `spec.schedulerName` are left alone.
+    ///   - now: the wall clock for the decision's time stamp and events.
+    public init(
+        store: any Store, logger: Logger, clock: any Clock<Duration> = ContinuousClock(), workers: Int = 4,
+        schedulerName: String = SchedulerService.defaultSchedulerName, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.logger = logger
+        self.workers = max(1, workers)
+        self.now = now
+        nodes = Informer(store: store, resource: .node, logger: logger, clock: clock)
+        pods = Informer(store: store, resource: .pod, logger: logger, clock: clock)
+        queue = WorkQueue(name: "scheduler", clock: clock, backOff: .init(base: .seconds(1), max: .seconds(60)))
+        cache = SchedulerCache(schedulerName: schedulerName)
+        recorder = EventRecorder(store: store, component: schedulerName, logger: logger, now: now)
+
+        let cache = self.cache
+        let queue = self.queue
+        nodes.addHandler { event in
+            for key in cache.nodeChanged(event) { queue.add(key) }
+        }
+        pods.addHandler { event in
+            let change = cache.podChanged(event)
+            if let key = change.schedule { queue.add(key) }
+            for key in change.retry { queue.add(key) }
+        }
+    }
+
+    public func run() async throws {
+        let queue = self.queue
+        try await cancelWhenGracefulShutdown {
+            try await withTaskCancellationHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await nodes.run() }
+                    group.addTask { try await pods.run() }
+                    await nodes.waitForSync()
+                    await pods.waitForSync()
+                    logger.debug("scheduler: \(nodes.count) nodes, \(pods.count) pods cached; scheduling")
+                    for _ in 0..<workers {
+                        group.addTask {
+                            while let key = await queue.get() {
+                                await scheduleOne(key)
+                                queue.done(key)
+                            }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            } onCancel: {
+                queue.shutDown()
+            }
+        }
+        queue.shutDown()
+    }
+
+    /// One scheduling cycle for one pod key.
+    func scheduleOne(_ key: ObjectKey) async {
+        guard let object = pods.get(key), SchedulerCache.wantsNode(object, schedulerName: cache.schedulerName) else {
+            cache.clearUnschedulable(key)
+            queue.forget(key)
+            return
+        }
+        let pod: PodInfo
+        do {
+            pod = try PodInfo(object)
+        } catch {
+            logger.warning("scheduler: cannot read pod \(key): \(error)")
+            return
+        }
+        let decision = cache.schedule(pod)
+        let time = Timestamp.format(now())
+        let annotation = decision.annotation(time: time)
+        if let node = decision.node {
+            await bind(object, pod, to: node, decision: decision, annotation: annotation, time: time)
+        } else {
+            await reportUnschedulable(object, decision: decision, annotation: annotation, time: time)
+        }
+    }
+
+    private func bind(
+        _ object: KubeObject, _ pod: PodInfo, to node: String, decision: Decision, annotation: String, time: String
+    ) async {
+        let key = ObjectKey(object)
+        let bound: KubeObject
+        do {
+            bound = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .main) {
+                current in
+                // Checked inside the store's atomic update: a pod bound meanwhile (by anyone) stays as it is.
+                if let existing = current.spec?["nodeName"]?.stringValue, !existing.isEmpty {
+                    throw StatusError.conflict(.pod, current.name, "the pod is already bound to \(existing)")
+                }
+                if current.deletionTimestamp != nil {
+                    throw StatusError.conflict(.pod, current.name, "the pod is being deleted")
+                }
+                var spec = current.spec ?? [:]
+                spec["nodeName"] = .string(node)
+                current.spec = spec
+                current.annotations[Decision.annotationKey] = annotation
+            }
+        } catch let error as StatusError where error.reason == .notFound || error.reason == .conflict {
+            cache.forget(pod)
+            logger.info("scheduler: not binding \(key) to \(node): \(error.message)")
+            return
+        } catch {
+            cache.forget(pod)
+            logger.warning("scheduler: binding \(key) to \(node) failed: \(error); retrying")
+            queue.addRateLimited(key)
+            return
+        }
+        cache.clearUnschedulable(key)
+        queue.forget(key)
+        do {
+            _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .status) {
+                current in
+                PodScheduledCondition.set(&current, scheduled: true, reason: nil, message: nil, now: time)
+            }
+        } catch {
+            logger.warning("scheduler: \(key) is bound to \(node) but its PodScheduled condition was not written: \(error)")
+        }
+        await recorder.normal(bound, reason: "Scheduled", message: decision.message)
+    }
+
+    private func reportUnschedulable(_ object: KubeObject, decision: Decision, annotation: String, time: String) async {
+        let key = ObjectKey(object)
+        cache.markUnschedulable(key)
+        let message = decision.message
+        do {
+            _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .main) {
+                current in
+                // The same verdict again (only the time differs) is not written again.
+                if let existing = current.annotations[Decision.annotationKey], Self.sameDecision(existing, annotation) {
+                    return
+                }
+                current.annotations[Decision.annotationKey] = annotation
+            }
+            _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .status) {
+                current in
+                PodScheduledCondition.set(
+                    &current, scheduled: false, reason: "Unschedulable", message: message, now: time)
+            }
+        } catch let error as StatusError where error.reason == .notFound {
+            cache.clearUnschedulable(key)
+            return
+        } catch {
+            logger.warning("scheduler: could not record the decision for \(key): \(error)")
+        }
+        await recorder.warning(object, reason: "FailedScheduling", message: message)
+        queue.addRateLimited(key)
+    }
+
+    /// Two annotations that differ at most in `time`.
+    static func sameDecision(_ a: String, _ b: String) -> Bool {
+        guard var x = try? JSONValue.parse(a), var y = try? JSONValue.parse(b) else { return false }
+        x["time"] = nil
+        y["time"] = nil
+        return x == y
+    }
+}
