@@ -106,8 +106,10 @@ public final class NodeAgent: Sendable {
     // MARK: Heartbeats
 
     private func heartbeatLoop() async {
+        // A zero interval would spin: no agent beats more often than every 10 ms.
         var machine = HeartbeatStateMachine(
-            heartbeatInterval: options.heartbeatInterval, statusReportInterval: options.statusReportInterval)
+            heartbeatInterval: max(options.heartbeatInterval, .milliseconds(10)),
+            statusReportInterval: options.statusReportInterval)
         // `stopped` is checked as well as cancellation: a heartbeat due right after `stop()` must
         // not go out while the cancellation is on its way.
         while !Task.isCancelled, !stopped.withLock({ $0 }) {

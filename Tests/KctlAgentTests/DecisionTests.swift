@@ -1,3 +1,4 @@
+import Foundation
 import KctlModel
 import Testing
 
@@ -23,6 +24,14 @@ import Testing
         #expect(machine.heartbeatFailed() == .seconds(1))
         #expect(machine.heartbeatSucceeded() == .seconds(1))
         #expect(machine.heartbeatFailed() == .milliseconds(200))
+    }
+}
+
+@Suite struct StampTests {
+    @Test func leaseRenewTimesHaveMicroseconds() {
+        #expect(Stamp.microTime(Date(timeIntervalSince1970: 1.5)) == "1970-01-01T00:00:01.500000Z")
+        #expect(Stamp.microTime(Date(timeIntervalSince1970: 1_700_000_000)) == "2023-11-14T22:13:20.000000Z")
+        #expect(Stamp.time(Date(timeIntervalSince1970: 1_700_000_000.9)) == "2023-11-14T22:13:20Z")
     }
 }
 
