@@ -88,7 +88,13 @@ public struct ReplicaSetReconciler: Reconciler {
     }
 
     private func createPods(for rs: KubeObject, key: ObjectKey, template: JSONValue, count: Int) async throws {
-        let pod = try podTemplate(for: rs, template: template)
+        let pod: KubeObject
+        do {
+            pod = try podTemplate(for: rs, template: template)
+        } catch {
+            await recorder.warning(rs, reason: "FailedCreate", message: "Error creating: \(error)")
+            throw error
+        }
         var remaining = count
         var batch = 1
         while remaining > 0 {
