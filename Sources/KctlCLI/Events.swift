@@ -44,8 +44,8 @@ extension KctlCommand {
                 let ns = global.listNamespace
                 let fieldSelector = fields.isEmpty ? nil : fields.joined(separator: ",")
                 let list = try await client.list(.event, namespace: ns, fieldSelector: fieldSelector)
-                let events = list.items.filter { wanted == nil || wanted!.contains(EventLine.type($0)) }
-                    .sorted { EventLine.time($0) < EventLine.time($1) }
+                let events: [KubeObject] = list.items.filter { wanted == nil || wanted!.contains(EventLine.type($0)) }
+                    .sorted { EventLine.order($0) < EventLine.order($1) }
                 if events.isEmpty && !watch {
                     io.err(global.allNamespaces ? "No events found." : "No events found in \(global.effectiveNamespace) namespace.")
                     return
@@ -89,6 +89,11 @@ enum EventLine {
 
     /// Starting widths: the headers, and room for the usual reasons and objects so that a
     /// streamed log stays aligned.
+    /// Oldest first; events of the same second in the order they were written.
+    static func order(_ e: KubeObject) -> (String, Int64) {
+        (time(e), Int64(e.resourceVersion ?? "") ?? 0)
+    }
+
     static func widths(withNamespace: Bool) -> [Int] { (withNamespace ? [9] : []) + [9, 7, 17, 30] }
 
     static func header(widths: [Int], withNamespace: Bool) -> String {
