@@ -17,48 +17,87 @@ extension KubeClient {
             ("labelSelector", labelSelector), ("fieldSelector", fieldSelector),
         ])
         let url = server + type.collectionPath(namespace: type.namespaced ? namespace : nil) + query
-        let (stream, continuation) = AsyncThrowingStream<ClientWatchEvent, any Error>.makeStream()
-        // The one unstructured task here: it bridges the HTTP body to the consumer's stream and is
-        // cancelled from `onTermination`, so it never outlives the consumer.
-        let task = Task { [http] in
-            do {
-                var request = HTTPClientRequest(url: url)
-                request.headers.add(name: "Accept", value: "application/json")
-                request.headers.add(name: "User-Agent", value: "kctl")
-                let response: HTTPClientResponse
-                do {
-                    response = try await http.execute(request, deadline: .distantFuture)
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    throw self.unreachable(error)
+        // Read in the consumer's own task, one event per `next()`: no task in between that would
+        // cost a hand-off per event. The request starts with the first `next()`.
+        let reader = WatchReader(client: self, url: url)
+        return AsyncThrowingStream(unfolding: { try await reader.next() })
+    }
+}
+
+/// The state of one watch response. `AsyncThrowingStream(unfolding:)` calls `next()` from the
+/// stream's one consumer, one call at a time, hence `@unchecked Sendable`. Dropping the stream
+/// drops the response body, which cancels the request; so does cancelling the consumer's task.
+private final class WatchReader: @unchecked Sendable {
+    private let client: KubeClient
+    private let url: String
+    private var body: HTTPClientResponse.Body.AsyncIterator?
+    private var splitter = LineSplitter()
+    /// Complete lines not yet decoded, from `lines[next]` on.
+    private var lines: [[UInt8]] = []
+    private var nextLine = 0
+    private var ended = false
+
+    init(client: KubeClient, url: String) {
+        self.client = client
+        self.url = url
+    }
+
+    /// The next event; nil when the server ended the response or the consumer was cancelled.
+    func next() async throws -> ClientWatchEvent? {
+        do {
+            while true {
+                while nextLine < lines.count {
+                    let line = lines[nextLine]
+                    nextLine += 1
+                    if let event = try WatchEventDecoder.decode(line: line) { return event }
                 }
-                let status = Int(response.status.code)
-                guard status == 200 else {
-                    var buffer = try await response.body.collect(upTo: 1 << 20)
-                    throw KubeClient.error(status: status, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+                if ended { return nil }
+                if body == nil { body = try await open() }
+                guard let chunk = try await body?.next() else {
+                    ended = true
+                    body = nil
+                    lines = splitter.finish().map { [$0] } ?? []
+                    nextLine = 0
+                    continue
                 }
-                var splitter = LineSplitter()
-                for try await chunk in response.body {
-                    let lines = chunk.withUnsafeReadableBytes { raw in
-                        splitter.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self))
-                    }
-                    for line in lines {
-                        if let event = try WatchEventDecoder.decode(line: line) { continuation.yield(event) }
-                    }
+                lines = chunk.withUnsafeReadableBytes { raw in
+                    splitter.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self))
                 }
-                if let line = splitter.finish(), let event = try WatchEventDecoder.decode(line: line) {
-                    continuation.yield(event)
-                }
-                continuation.finish()
-            } catch is CancellationError {
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
+                nextLine = 0
             }
+        } catch is CancellationError {
+            finish()
+            return nil
+        } catch {
+            finish()
+            throw error
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+    }
+
+    private func finish() {
+        ended = true
+        body = nil
+        lines = []
+    }
+
+    private func open() async throws -> HTTPClientResponse.Body.AsyncIterator {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "kctl")
+        let response: HTTPClientResponse
+        do {
+            response = try await client.http.execute(request, deadline: .distantFuture)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw client.unreachable(error)
+        }
+        let status = Int(response.status.code)
+        guard status == 200 else {
+            var buffer = try await response.body.collect(upTo: 1 << 20)
+            throw KubeClient.error(status: status, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+        }
+        return response.body.makeAsyncIterator()
     }
 }
 

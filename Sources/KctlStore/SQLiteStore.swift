@@ -137,11 +137,32 @@ public final class SQLiteStore: Store {
     public nonisolated(nonsending) func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws
         -> AsyncThrowingStream<WatchEvent, any Error>
     {
+        let filter = watchFilter(type, namespace: namespace)
+        let (registration, stream) = hub.register(filter)
+        try start(registration, filter: filter, from: revision)
+        return stream
+    }
+
+    public nonisolated(nonsending) func tickingWatch(_ type: ResourceType?, namespace: String?, from revision: Int64)
+        async throws -> TickingWatch
+    {
+        let filter = watchFilter(type, namespace: namespace)
+        let (registration, stream) = hub.registerTicking(filter)
+        try start(registration, filter: filter, from: revision)
+        guard case .ticking(let continuation) = registration.continuation else { preconditionFailure() }
+        return TickingWatch(
+            events: stream, tick: { _ = continuation.yield(nil) }, finish: { continuation.finish() })
+    }
+
+    private func watchFilter(_ type: ResourceType?, namespace: String?) -> WatchHub.Filter {
         if let type { types.register(type) }
         // A namespace says nothing about a cluster-scoped kind.
         let namespaceFilter = (type.map { !$0.namespaced } ?? false) ? nil : namespace
-        let filter = WatchHub.Filter(resource: type?.groupResource, namespace: namespaceFilter)
-        let registration = hub.register(filter)
+        return WatchHub.Filter(resource: type?.groupResource, namespace: namespaceFilter)
+    }
+
+    /// Replays the history a new watcher asked for, then lets it receive live events.
+    private func start(_ registration: WatchHub.Registration, filter: WatchHub.Filter, from revision: Int64) throws {
         do {
             if revision < registration.startRevision {
                 try replay(into: registration, filter: filter, after: revision)
@@ -151,7 +172,6 @@ public final class SQLiteStore: Store {
             throw error
         }
         hub.goLive(registration.id)
-        return registration.stream
     }
 
     public nonisolated(nonsending) func currentRevision() async throws -> Int64 {

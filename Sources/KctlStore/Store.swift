@@ -128,11 +128,52 @@ public protocol Store: Sendable {
     func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws
         -> AsyncThrowingStream<WatchEvent, any Error>
 
+    /// `watch`, as a stream that `TickingWatch.tick()` can also wake with a `nil`: one task can
+    /// then forward events and write keep-alives on a timer, with no task between it and the store.
+    func tickingWatch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws -> TickingWatch
+
     /// The revision of the newest write.
     func currentRevision() async throws -> Int64
 }
 
+/// A watch whose stream also yields `nil` after each `tick()` (see `Store.tickingWatch`).
+public struct TickingWatch: Sendable {
+    public let events: AsyncThrowingStream<WatchEvent?, any Error>
+    /// Wakes the consumer with a `nil` element; safe to call from any task.
+    public let tick: @Sendable () -> Void
+    /// Ends the stream normally (after what it already holds) and releases the watch.
+    public let finish: @Sendable () -> Void
+
+    public init(
+        events: AsyncThrowingStream<WatchEvent?, any Error>, tick: @escaping @Sendable () -> Void,
+        finish: @escaping @Sendable () -> Void
+    ) {
+        self.events = events
+        self.tick = tick
+        self.finish = finish
+    }
+}
+
 extension Store {
+    /// Forwards `watch` through a task into a stream that ticks can join: correct for any store,
+    /// at the cost of a hand-off per event that a store feeding the stream itself avoids.
+    public func tickingWatch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws
+        -> TickingWatch
+    {
+        let source = try await watch(type, namespace: namespace, from: revision)
+        let (events, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent?.self, throwing: (any Error).self)
+        let pump = Task {
+            do {
+                for try await event in source { continuation.yield(event) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in pump.cancel() }
+        return TickingWatch(events: events, tick: { continuation.yield(nil) }, finish: { continuation.finish() })
+    }
+
     /// Serializes what `list` returns; a store that keeps the JSON bytes returns them instead.
     public func listJSON(_ type: ResourceType, namespace: String?) async throws -> RawListResult {
         let result = try await list(type, namespace: namespace)

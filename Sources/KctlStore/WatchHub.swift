@@ -20,11 +20,48 @@ final class WatchHub: Sendable {
         }
     }
 
-    typealias Continuation = AsyncThrowingStream<WatchEvent, any Error>.Continuation
+    /// Where a watcher's events go: a stream of events, or one that may also carry `nil` ticks
+    /// (`Store.tickingWatch`).
+    enum Continuation: Sendable {
+        case events(AsyncThrowingStream<WatchEvent, any Error>.Continuation)
+        case ticking(AsyncThrowingStream<WatchEvent?, any Error>.Continuation)
+
+        enum Outcome { case enqueued, dropped, terminated }
+
+        func yield(_ event: WatchEvent) -> Outcome {
+            switch self {
+            case .events(let c):
+                switch c.yield(event) {
+                case .enqueued: return .enqueued
+                case .dropped: return .dropped
+                default: return .terminated
+                }
+            case .ticking(let c):
+                switch c.yield(event) {
+                case .enqueued: return .enqueued
+                case .dropped: return .dropped
+                default: return .terminated
+                }
+            }
+        }
+
+        func finish(throwing error: (any Error)? = nil) {
+            switch self {
+            case .events(let c): c.finish(throwing: error)
+            case .ticking(let c): c.finish(throwing: error)
+            }
+        }
+
+        fileprivate func onTermination(_ body: @escaping @Sendable () -> Void) {
+            switch self {
+            case .events(let c): c.onTermination = { _ in body() }
+            case .ticking(let c): c.onTermination = { _ in body() }
+            }
+        }
+    }
 
     struct Registration {
         var id: UInt64
-        var stream: AsyncThrowingStream<WatchEvent, any Error>
         var continuation: Continuation
         /// The last revision published before the watcher was registered: replay up to here.
         var startRevision: Int64
@@ -63,18 +100,29 @@ final class WatchHub: Sendable {
     var watcherCount: Int { state.withLock { $0.watchers.count } }
 
     /// Adds a watcher in the replaying state. Its stream ends (and unregisters) when dropped.
-    func register(_ filter: Filter) -> Registration {
+    func register(_ filter: Filter) -> (Registration, AsyncThrowingStream<WatchEvent, any Error>) {
         let (stream, continuation) = AsyncThrowingStream.makeStream(
             of: WatchEvent.self, throwing: (any Error).self, bufferingPolicy: .bufferingOldest(maxBacklog))
+        return (register(filter, .events(continuation)), stream)
+    }
+
+    /// `register`, for a stream that can also carry `nil` ticks.
+    func registerTicking(_ filter: Filter) -> (Registration, AsyncThrowingStream<WatchEvent?, any Error>) {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(
+            of: WatchEvent?.self, throwing: (any Error).self, bufferingPolicy: .bufferingOldest(maxBacklog))
+        return (register(filter, .ticking(continuation)), stream)
+    }
+
+    private func register(_ filter: Filter, _ continuation: Continuation) -> Registration {
         let (id, revision, closed) = state.withLock { state in
             let id = state.nextID
             state.nextID += 1
             if !state.closed { state.watchers[id] = Watcher(filter: filter, continuation: continuation) }
             return (id, state.lastRevision, state.closed)
         }
-        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        continuation.onTermination { [weak self] in self?.remove(id) }
         if closed { continuation.finish() }
-        return Registration(id: id, stream: stream, continuation: continuation, startRevision: revision)
+        return Registration(id: id, continuation: continuation, startRevision: revision)
     }
 
     /// Delivers one replayed event; false when the watcher is gone or overflowed (stop replaying).
@@ -85,7 +133,6 @@ final class WatchHub: Sendable {
         case .dropped:
             end(registration.id, registration.continuation, throwing: overflowError())
             return false
-        @unknown default: return false
         }
     }
 
@@ -141,7 +188,6 @@ final class WatchHub: Sendable {
                     gone.append(id)
                     ended.append(watcher.continuation)
                 case .terminated: gone.append(id)
-                @unknown default: break
                 }
             }
             // Mutate only after the loop, so the dictionary is not copied under the iterator.

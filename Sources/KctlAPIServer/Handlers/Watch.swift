@@ -5,14 +5,6 @@ import NIOCore
 import ServiceLifecycle
 
 extension APIServer {
-    /// What a watch stream writes: an event, or a blank keep-alive line.
-    private enum WatchOutput: Sendable {
-        case event(WatchEvent.EventType, [UInt8])
-        case error(StatusError)
-        case heartbeat
-        case end
-    }
-
     /// `?watch=true`: newline-delimited `{"type":...,"object":...}` events over a chunked response.
     /// No `resourceVersion` (or "0") starts with ADDED events for the current state, as
     /// Kubernetes does; a compacted revision gets an in-stream ERROR event with 410 Expired.
@@ -51,10 +43,10 @@ extension APIServer {
         }
         // Open the store watch before answering, so a bad revision is known up front; an
         // Expired revision is still answered 200 with an ERROR event, as Kubernetes does.
-        var events: AsyncThrowingStream<WatchEvent, any Error>?
+        var events: TickingWatch?
         var openError: StatusError?
         do {
-            events = try await store.watch(target.type, namespace: target.namespace, from: from)
+            events = try await store.tickingWatch(target.type, namespace: target.namespace, from: from)
         } catch let error as StatusError {
             openError = error
         }
@@ -65,54 +57,47 @@ extension APIServer {
         let startError = openError
         let watchTimeout = timeout
         let body = ResponseBody { writer in
-            let (outputs, sink) = AsyncStream<WatchOutput>.makeStream(bufferingPolicy: .unbounded)
-            for object in initialObjects { sink.yield(.event(.added, object.serialized())) }
-            if let startError { sink.yield(.error(startError)) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                if let events = storeEvents {
-                    group.addTask {
-                        do {
-                            for try await event in events where selectors.matches(event.object) {
-                                sink.yield(.event(event.type, event.objectJSON))
-                            }
-                            sink.yield(.end)
-                        } catch let error as StatusError {
-                            sink.yield(.error(error))
-                        } catch is CancellationError {
-                        } catch {
-                            sink.yield(.error(.internalError("\(error)")))
-                        }
-                    }
-                }
-                group.addTask {
+            for object in initialObjects { try await writer.write(Self.eventLine(.added, object.serialized())) }
+            if let startError {
+                try await writer.write(Self.errorLine(startError))
+            } else if let storeEvents {
+                // One loop writes both the store's events and the keep-alives: a `nil` from the
+                // stream is a tick. The timer task only ticks; it never touches the response.
+                try await withThrowingTaskGroup(of: Void.self) { group in
                     let clock = ContinuousClock()
                     let deadline = clock.now + watchTimeout
-                    while clock.now < deadline {
-                        try await Task.sleep(for: min(heartbeat, deadline - clock.now))
-                        sink.yield(.heartbeat)
-                    }
-                    sink.yield(.end)
-                }
-                defer { group.cancelAll() }
-                // A daemon shutting down ends every watch; clients re-watch elsewhere or later.
-                try await withGracefulShutdownHandler {
-                    for await output in outputs {
-                        switch output {
-                        case .event(let type, let object):
-                            try await writer.write(Self.eventLine(type, object))
-                        case .error(let error):
-                            var line = JSONValue.object(["type": "ERROR", "object": error.statusObject]).serialized()
-                            line.append(10)
-                            try await writer.write(ByteBuffer(bytes: line))
-                            return
-                        case .heartbeat:
-                            try await writer.write(ByteBuffer(bytes: [10]))
-                        case .end:
-                            return
+                    group.addTask {
+                        // The last tick falls on the deadline, which ends the watch.
+                        while clock.now < deadline {
+                            try await Task.sleep(for: min(heartbeat, deadline - clock.now))
+                            storeEvents.tick()
                         }
                     }
-                } onGracefulShutdown: {
-                    sink.yield(.end)
+                    defer {
+                        group.cancelAll()
+                        storeEvents.finish()
+                    }
+                    // A daemon shutting down ends every watch; clients re-watch elsewhere or later.
+                    try await withGracefulShutdownHandler {
+                        do {
+                            for try await event in storeEvents.events {
+                                guard let event else {
+                                    if clock.now >= deadline { return }
+                                    try await writer.write(ByteBuffer(bytes: [10]))
+                                    continue
+                                }
+                                guard selectors.isEmpty || selectors.matches(event.object) else { continue }
+                                try await writer.write(Self.eventLine(event.type, event.objectJSON))
+                            }
+                        } catch let error as StatusError {
+                            try await writer.write(Self.errorLine(error))
+                        } catch is CancellationError {
+                        } catch {
+                            try await writer.write(Self.errorLine(.internalError("\(error)")))
+                        }
+                    } onGracefulShutdown: {
+                        storeEvents.finish()
+                    }
                 }
             }
             logger.debug("watch on \(target.type.groupResource) ended")
@@ -121,7 +106,14 @@ extension APIServer {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
     }
 
-    /// `{"type":"MODIFIED","object":{...}}` and a newline, around the object's stored bytes: the
+    /// `{"object":<Status>,"type":"ERROR"}` and a newline.
+    static func errorLine(_ error: StatusError) -> ByteBuffer {
+        var line = JSONValue.object(["type": "ERROR", "object": error.statusObject]).serialized()
+        line.append(10)
+        return ByteBuffer(bytes: line)
+    }
+
+    /// `{"object":{...},"type":"MODIFIED"}` and a newline, around the object's stored bytes: the
     /// same bytes as serializing the pair (keys sorted), without encoding the object again.
     static func eventLine(_ type: WatchEvent.EventType, _ object: [UInt8]) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: object.count + 32)

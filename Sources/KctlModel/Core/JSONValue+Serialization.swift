@@ -9,6 +9,16 @@ extension JSONValue {
         return try Array(data).withUnsafeBufferPointer { try parse(buffer: $0) }
     }
 
+    /// `parse` for the common case, callable from other modules without generic dispatch.
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        try bytes.withUnsafeBufferPointer { try parse(buffer: $0) }
+    }
+
+    /// `parse` of bytes in memory the caller owns for the duration of the call.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> JSONValue {
+        try parse(buffer: bytes.assumingMemoryBound(to: UInt8.self))
+    }
+
     private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
@@ -120,6 +130,8 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 private struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    /// Members of the objects being parsed, innermost last (see `parseObject`).
+    var members: [(String, JSONValue)] = []
     static let maxDepth = 512
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
@@ -159,9 +171,12 @@ private struct JSONParser {
 
     mutating func parseObject(depth: Int) throws -> JSONValue {
         index += 1
-        var object: [String: JSONValue] = [:]
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object([:]) }
+        // Members wait on a stack shared by all nesting levels, so the dictionary is made once at
+        // its final size: growing it one member at a time would hash every key again per resize.
+        let base = members.count
+        defer { members.removeSubrange(base...) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -170,11 +185,18 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue(depth: depth + 1)
+            let value = try parseValue(depth: depth + 1)
+            members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                var object = [String: JSONValue](minimumCapacity: members.count - base)
+                // In order, so that of repeated keys the last one wins.
+                for i in base..<members.count { object[members[i].0] = members[i].1 }
+                return .object(object)
+            }
             throw error("expected ',' or '}'")
         }
     }
@@ -215,7 +237,18 @@ private struct JSONParser {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") { index += 1; return String(decoding: out, as: UTF8.self) }
             if b < 32 { throw error("control character in string") }
-            if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
+            if b != UInt8(ascii: "\\") {
+                // Copy the run up to the next escape, quote or control character in one go.
+                let run = index
+                index += 1
+                while index < bytes.count, bytes[index] >= 32, bytes[index] != UInt8(ascii: "\""),
+                    bytes[index] != UInt8(ascii: "\\")
+                {
+                    index += 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                continue
+            }
             index += 1
             guard index < bytes.count else { break }
             let e = bytes[index]

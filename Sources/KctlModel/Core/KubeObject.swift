@@ -24,6 +24,24 @@ public struct KubeObject: Sendable, Hashable {
         try self.init(json: value)
     }
 
+    /// `init(data:)` for bytes in an array, callable from other modules without generic dispatch.
+    public init(data: [UInt8]) throws {
+        try self.init(parsing: { try JSONValue.parse(data) })
+    }
+
+    /// `init(data:)` for bytes the caller owns for the duration of the call (a SQLite row).
+    public init(data: UnsafeRawBufferPointer) throws {
+        try self.init(parsing: { try JSONValue.parse(data) })
+    }
+
+    private init(parsing parse: () throws -> JSONValue) throws {
+        let value: JSONValue
+        do { value = try parse() } catch let e as JSONParseError {
+            throw StatusError.badRequest("the body is not valid JSON: \(e.description)")
+        }
+        try self.init(json: value)
+    }
+
     public var value: JSONValue { .object(json) }
     public func serialized() -> [UInt8] { JSONValue.object(json).serialized() }
 
