@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "KctlCLI",
             dependencies: [
-                "KctlModel", "KctlClient",
+                "KctlModel", "KctlClient", "KctlScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
-swift test --skip-build "$@"
+# A hung test must fail the run, not stall it: the suite takes well under this.
+timeout --foreground 900 swift test --skip-build "$@"

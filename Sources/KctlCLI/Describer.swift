@@ -1,5 +1,6 @@
 import Foundation
 import KctlModel
+import KctlScheduler
 
 /// What `describe` shows besides the object itself, fetched by the command.
 struct DescribeContext: Sendable {
@@ -202,7 +203,9 @@ enum Describer {
         w.pair("Node", node ?? "<none>")
         w.pair("Start Time", timestamp(str(o, "status.startTime")))
         w.pair("Labels", values: labelLines(object.labels))
-        w.pair("Annotations", values: annotationLines(object.annotations))
+        var annotations = object.annotations
+        let scheduling = annotations.removeValue(forKey: Decision.annotationKey)
+        w.pair("Annotations", values: annotationLines(annotations))
         w.pair("Status", object.deletionTimestamp != nil ? "Terminating" : (str(o, "status.phase") ?? "Unknown"))
         if let reason = str(o, "status.reason") { w.pair("Reason", reason) }
         if let message = str(o, "status.message") { w.pair("Message", message) }
@@ -212,6 +215,10 @@ enum Describer {
             o.value(atPath: "spec.containers")?.arrayValue ?? [],
             statuses: o.value(atPath: "status.containerStatuses")?.arrayValue ?? [], &w, indent: 0)
         conditions(o, &w, columns: ["Type", "Status"])
+        if let scheduling {
+            w.text("Scheduling:")
+            for line in SchedulingExplanation.render(annotation: scheduling) { w.text(line, indent: 1) }
+        }
     }
 
     private static func containers(_ list: [JSONValue], statuses: [JSONValue]?, _ w: inout DescribeWriter, indent: Int) {

@@ -107,5 +107,15 @@ import Testing
         }
         let pod = try await d.client.get(.pod, namespace: "default", name: "huge")
         #expect((pod.spec?["nodeName"]?.stringValue ?? "").isEmpty)
+
+        // Why: every node with the filter that rejected it.
+        let explain = await kctl(d, ["explain", "pod", "huge"])
+        #expect(explain.exitCode == 0, "\(explain.stderr)")
+        for node in ["node-1", "node-2", "node-3"] {
+            #expect(explain.stdout.contains(node), "\(explain.stdout)")
+        }
+        #expect(explain.stdout.contains("Insufficient cpu"), "\(explain.stdout)")
+        let describe = await kctl(d, ["describe", "pod", "huge"])
+        #expect(describe.stdout.contains("Scheduling:"), "\(describe.stdout)")
     }
 }
