@@ -37,6 +37,7 @@ final class SQLiteWriter: @unchecked Sendable {
     private var _revision: Int64
     /// Committed objects, parsed and as stored (guarded by `lock`).
     private var current: CurrentObjects
+    private let checkpointer: Checkpointer
 
     var revision: Int64 { locked { _revision } }
 
@@ -48,12 +49,15 @@ final class SQLiteWriter: @unchecked Sendable {
         self.busyTimeout = options.busyTimeout
         self._revision = try db.scalar(Schema.currentRevision) ?? 0
         self.current = CurrentObjects(capacity: options.writerCacheSize)
+        self.checkpointer = try Checkpointer(path: path, busyTimeout: options.busyTimeout)
+        checkpointer.attach(to: db)
         hub.start(at: _revision)
     }
 
     func close() {
         locked {
             current.removeAll()
+            if db.isOpen { checkpointer.detach(from: db) }
             db.close()
         }
     }
