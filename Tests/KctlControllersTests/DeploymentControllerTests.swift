@@ -193,11 +193,20 @@ import Testing
                 let pods = try await store.pods()
                 return new.spec?["replicas"] == 2 && pods.count == 2 && pods.allSatisfy { $0.controllerOwner?.uid == new.uid }
             }
-            // The new ReplicaSet was only created once the old one had no pods left: every
-            // old pod was deleted before the first new one was created.
-            let events = try await store.list(.event, namespace: "default").items
-            let deletes = events.filter { $0.json["reason"] == "SuccessfulDelete" }.compactMap { $0.json["firstTimestamp"]?.stringValue }
-            #expect(deletes.count == 2)
+            // Every old pod was deleted before the first new one was created: read the change log.
+            // A marker pod ends the read: the log has every pod change before it.
+            _ = try await store.create(try pod("marker", labels: ["marker": "yes"]), as: .pod)
+            var lastOldDelete: Int64 = 0
+            var firstNewCreate = Int64.max
+            for try await event in try await store.watch(.pod, namespace: "default", from: 0) {
+                let owner = event.object.controllerOwner?.uid
+                if event.type == .deleted, owner == first.uid { lastOldDelete = max(lastOldDelete, event.revision) }
+                if event.type == .added, let owner, owner != first.uid {
+                    firstNewCreate = min(firstNewCreate, event.revision)
+                }
+                if event.object.name == "marker" { break }
+            }
+            #expect(lastOldDelete > 0 && lastOldDelete < firstNewCreate)
         }
     }
 }

@@ -58,8 +58,10 @@ import Testing
                 let left = try await store.pods(ownedBy: rs).map(\.name).sorted()
                 return left == pods.prefix(2).map(\.name)
             }
-            let deletes = try await store.events(reason: "SuccessfulDelete")
-            #expect(deletes.first?.json["message"]?.stringValue == "Deleted pod: \(pods[2].name)")
+            try await eventually("the SuccessfulDelete event") {
+                let deletes = try await store.events(reason: "SuccessfulDelete")
+                return deletes.first?.json["message"]?.stringValue == "Deleted pod: \(pods[2].name)"
+            }
         }
     }
 
