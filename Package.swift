@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "kctl-bench",
             dependencies: [
-                "KctlModel", "KctlStore", "KctlClient", "KctlDaemon", "CSQLite",
+                "KctlModel", "KctlStore", "KctlClient", "KctlDaemon", "KctlScheduler", "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,10 +8,9 @@ import Logging
 
 /// kctl-bench: store and API throughput, list latency and watch delivery, each next to a
 /// reference measured in the same run (raw SQLite, or the store called directly).
-@main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "kctl-bench", abstract: "Measure the kctl store and API against raw SQLite in one run.")
+        commandName: "store", abstract: "Measure the kctl store and API against raw SQLite in one run.")
 
     @Option(help: "Objects written in each write phase.")
     var writes = 5_000

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import KctlClient
+import KctlDaemon
+import KctlModel
+import KctlScheduler
+import Logging
+
+/// `kctl-bench scheduler`: (a) the scheduling core alone placing many pods on many nodes with
+/// resource fit and zone spreading, every placement checked; (b) end to end through a real kctld:
+/// Deployments applied over HTTP until every pod is bound.
+struct SchedulerBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler", abstract: "Scheduler throughput alone and end to end through kctld.")
+
+    @Option(help: "Nodes for the scheduler-alone run.")
+    var nodes = 5_000
+    @Option(help: "Pods for the scheduler-alone run.")
+    var pods = 50_000
+    @Option(help: "Zones the nodes are spread over.")
+    var zones = 3
+    @Option(help: "Deployments applied in the end-to-end run (0 skips it).")
+    var deployments = 1_000
+    @Option(help: "Replicas of each Deployment in the end-to-end run.")
+    var replicas = 5
+    @Option(help: "Simulated nodes in the end-to-end run.")
+    var e2eNodes = 100
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = .error
+            return h
+        }
+        var table = ResultTable()
+        progress("scheduler alone: \(pods) pods on \(nodes) nodes in \(zones) zones, every feasible node scored")
+        let alone = SchedulerBenchmark.run(nodes: nodes, pods: pods, zones: zones)
+        FileHandle.standardError.write(Data((alone.report + "\n").utf8))
+        if alone.violations > 0 { throw BenchError("\(alone.violations) placements broke a filter") }
+        table.add("scheduler alone, pods/s (\(pods) pods, \(nodes) nodes)", alone.podsPerSecond, "issue goal, pods/s", 10_000, higherIsBetter: true)
+        table.add("scheduler alone, pods/s", alone.podsPerSecond, "Kubernetes scheduler_perf CI floor, pods/s (quoted)", 810, higherIsBetter: true)
+
+        if deployments > 0 {
+            let total = deployments * replicas
+            progress("end to end: \(deployments) Deployments x \(replicas) replicas on \(e2eNodes) nodes through kctld")
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kctl-bench-sched-\(getpid())").path
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let (urls, continuation) = AsyncStream<String>.makeStream()
+            let options = DaemonOptions(
+                dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .error, nodes: e2eNodes)
+            let daemon = Task { try await Daemon(options: options).run { continuation.yield($0) } }
+            var url = ""
+            for await u in urls { url = u; break }
+            let client = try KubeClient(server: url)
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        var i = worker
+                        while i < deployments {
+                            _ = try await client.create(Self.deployment(i, replicas: replicas), as: .deployment, namespace: "default")
+                            i += 8
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            var bound = 0
+            var lastReport = ContinuousClock.now
+            while bound < total {
+                try await Task.sleep(for: .milliseconds(250))
+                let list = try await client.list(.pod, namespace: "default")
+                bound = list.items.filter { !($0.spec?["nodeName"]?.stringValue ?? "").isEmpty }.count
+                if ContinuousClock.now - lastReport > .seconds(5) {
+                    progress("  \(list.items.count) pods created, \(bound)/\(total) bound")
+                    lastReport = .now
+                }
+                if ContinuousClock.now - start > .seconds(900) { throw BenchError("not all pods bound after 15 minutes") }
+            }
+            let seconds = (ContinuousClock.now - start).seconds
+            let e2eRate = Double(total) / seconds
+            table.add("end to end, seconds to bind \(total) pods", seconds, "scheduler alone, seconds for \(total) pods", Double(total) / alone.podsPerSecond, higherIsBetter: false)
+            table.add("end to end, pods/s", e2eRate, "scheduler alone, pods/s", alone.podsPerSecond, higherIsBetter: true)
+            try await client.shutdown()
+            daemon.cancel()
+            _ = await daemon.result
+        }
+        print(table.render())
+    }
+
+    static func deployment(_ i: Int, replicas: Int) -> KubeObject {
+        let name = "bench-\(i)"
+        return KubeObject([
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": ["name": .string(name)],
+            "spec": [
+                "replicas": .int(Int64(replicas)),
+                "selector": ["matchLabels": ["app": .string(name)]],
+                "template": [
+                    "metadata": ["labels": ["app": .string(name)]],
+                    "spec": [
+                        "containers": [[
+                            "name": "main", "command": ["sleep", "3600"],
+                            "resources": ["requests": ["cpu": "10m", "memory": "16Mi"]],
+                        ]],
+                        "topologySpreadConstraints": [[
+                            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                            "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": ["matchLabels": ["app": .string(name)]],
+                        ]],
+                    ],
+                ],
+            ],
+        ])
+    }
+
+    func progress(_ text: String) {
+        FileHandle.standardError.write(Data("kctl-bench: \(text)\n".utf8))
+    }
+}
