@@ -20,6 +20,9 @@ final class Checkpointer: @unchecked Sendable {
     private let connection: SQLiteConnection
     /// A checkpoint is queued and has not started yet.
     private let queued = Locked(false)
+    /// WAL size at which to start the next checkpoint. Only touched from the hook, which runs
+    /// in the writer's commits, under the writer's lock.
+    private var nextAt = Checkpointer.threshold
 
     init(path: String, busyTimeout: Duration) throws {
         connection = try SQLiteConnection(path: path, readOnly: false, busyTimeout: busyTimeout)
@@ -32,9 +35,7 @@ final class Checkpointer: @unchecked Sendable {
         sqlite3_wal_hook(
             handle,
             { context, _, _, pages in
-                if pages >= Checkpointer.threshold, let context {
-                    Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().request()
-                }
+                if let context { Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().walGrew(to: pages) }
                 return SQLITE_OK
             }, Unmanaged.passUnretained(self).toOpaque())
     }
@@ -44,6 +45,16 @@ final class Checkpointer: @unchecked Sendable {
     func detach(from writer: SQLiteConnection) {
         if let handle = writer.handle { sqlite3_wal_hook(handle, nil, nil) }
         queue.sync { connection.close() }
+    }
+
+    /// Starts a checkpoint once per `threshold` pages the WAL grew by, not after every commit
+    /// while it is large: a checkpoint that runs while writes go on leaves the WAL above the
+    /// threshold until a later commit restarts it.
+    private func walGrew(to pages: Int32) {
+        if pages < nextAt - Checkpointer.threshold { nextAt = Checkpointer.threshold }  // restarted
+        guard pages >= nextAt else { return }
+        nextAt = pages + Checkpointer.threshold
+        request()
     }
 
     private func request() {
