@@ -161,7 +161,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     func startDaemon(dataDir: String) async throws -> (String, Task<Void, any Error>) {
         let (urls, continuation) = AsyncStream<String>.makeStream()
-        let options = DaemonOptions(dataDir: dataDir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .warning)
+        let options = DaemonOptions(
+            dataDir: dataDir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .warning, controlLoops: false)
         let task = Task { try await Daemon(options: options).run { continuation.yield($0) } }
         for await url in urls { return (url, task) }
         throw BenchError("kctld did not start")
