@@ -27,7 +27,12 @@ public struct CommandIO: Sendable {
         isProcess: true,
         write: { stream, text in
             let handle = stream == .out ? FileHandle.standardOutput : FileHandle.standardError
-            handle.write(Data(text.utf8))
+            do {
+                try handle.write(contentsOf: Data(text.utf8))
+            } catch {
+                // The reader went away (`kctl get pods | head`): stop quietly, as a pipe expects.
+                exit(0)
+            }
         },
         readInput: { FileHandle.standardInput.readDataToEndOfFile() })
 
