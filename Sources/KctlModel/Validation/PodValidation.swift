@@ -81,6 +81,8 @@ extension PodSpec {
         if let serviceAccountName, !serviceAccountName.isEmpty {
             errors.check("\(path).serviceAccountName", serviceAccountName, NameValidation.dns1123Subdomain(serviceAccountName))
         }
+        SchedulingValidation.validate(affinity: affinity, path: path, into: &errors)
+        SchedulingValidation.validate(topologySpreadConstraints: topologySpreadConstraints, path: path, into: &errors)
         for (index, toleration) in (tolerations ?? []).enumerated() {
             let field = "\(path).tolerations[\(index)]"
             errors.oneOf("\(field).operator", toleration.operator, ["Exists", "Equal"])
