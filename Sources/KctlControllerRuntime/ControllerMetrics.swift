@@ -1,3 +1,5 @@
+import KctlModel
+
 /// Counters of one controller, for logs, tests and `/metrics`.
 public final class ControllerMetrics: Sendable {
     public struct Snapshot: Sendable, Hashable {

@@ -1,3 +1,4 @@
+import KctlModel
 import Foundation
 
 /// A clock that moves only when told to, so tests of back-off, requeue-after and expiry run

@@ -1,3 +1,5 @@
+import KctlModel
+
 /// The queue between informers and a controller's workers, as client-go's rate-limited work queue:
 ///
 /// - a key queued twice is queued once (de-duplication);

@@ -1,3 +1,4 @@
+import KctlModel
 import KctlControllerRuntime
 
 /// Keeps a controller from acting twice on a cache that has not yet seen its own writes (the role
