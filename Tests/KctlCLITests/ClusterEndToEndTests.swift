@@ -106,7 +106,8 @@ import Testing
             }
         }
         let pod = try await d.client.get(.pod, namespace: "default", name: "huge")
-        #expect((pod.spec?["nodeName"]?.stringValue ?? "").isEmpty)
+        let nodeName = pod.spec?["nodeName"]?.stringValue ?? ""
+        #expect(nodeName.isEmpty)
 
         // Why: every node with the filter that rejected it.
         let explain = await kctl(d, ["explain", "pod", "huge"])
