@@ -14,6 +14,8 @@ public struct APIServer: HTTPResponder {
     let store: any Store
     let logger: Logger
     let settings: Settings
+    /// The Prometheus text `/metrics` serves; nil answers 404.
+    let metrics: (@Sendable () async -> String)?
 
     /// Limits and timings of the API server.
     public struct Settings: Sendable {
@@ -27,10 +29,14 @@ public struct APIServer: HTTPResponder {
         public init() {}
     }
 
-    public init(store: any Store, logger: Logger, settings: Settings = Settings()) {
+    public init(
+        store: any Store, logger: Logger, settings: Settings = Settings(),
+        metrics: (@Sendable () async -> String)? = nil
+    ) {
         self.store = store
         self.logger = logger
         self.settings = settings
+        self.metrics = metrics
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -62,6 +68,11 @@ public struct APIServer: HTTPResponder {
             return Self.text("ok", status: name == "healthz" ? .ok : .ok)
         case .version:
             return Self.json(Discovery.version)
+        case .metrics:
+            guard let metrics else { throw StatusError(reason: .notFound, code: 404, message: "metrics are not served") }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics())))
         case .apiVersions:
             return Self.json(Discovery.apiVersions(host: request.head.authority ?? "127.0.0.1"))
         case .apiGroupList:

@@ -7,6 +7,7 @@ enum RequestTarget: Equatable {
     case apiGroupList                      // /apis
     case resourceList(group: String, version: String)   // /api/v1, /apis/apps/v1
     case version
+    case metrics                           // /metrics, Prometheus text
     case health(String)                    // /healthz, /readyz, /livez
     case resource(ResourceRequest)
 }
@@ -32,6 +33,8 @@ enum RequestInfoParser {
             return .health(first)
         case "version":
             return .version
+        case "metrics" where parts.count == 1:
+            return .metrics
         case "api":
             if parts.count == 1 { return .apiVersions }
             guard parts[1] == "v1" else { throw notFound(path) }

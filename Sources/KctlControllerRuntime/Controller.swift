@@ -20,6 +20,7 @@ public struct Controller: ServiceLifecycle.Service {
     public let metrics: ControllerMetrics
     private let logger: Logger
     private let clock: ContinuousClock
+    private let exported: ReconcileMetrics
 
     public init(
         name: String, queue: WorkQueue, reconciler: any Reconciler, workers: Int = 2, logger: Logger,
@@ -32,6 +33,7 @@ public struct Controller: ServiceLifecycle.Service {
         self.logger = logger
         self.metrics = metrics
         self.clock = ContinuousClock()
+        self.exported = ReconcileMetrics(controller: name)
     }
 
     public func run() async throws {
@@ -66,9 +68,13 @@ public struct Controller: ServiceLifecycle.Service {
                 queue.forget(key)
                 queue.addAfter(key, delay: delay)
             }
-            metrics.record(duration: start.duration(to: clock.now), error: false, requeue: result != .done)
+            let elapsed = start.duration(to: clock.now)
+            metrics.record(duration: elapsed, error: false, requeue: result != .done)
+            exported.record(result: result == .done ? "success" : "requeue", duration: elapsed)
         } catch {
-            metrics.record(duration: start.duration(to: clock.now), error: true, requeue: true)
+            let elapsed = start.duration(to: clock.now)
+            metrics.record(duration: elapsed, error: true, requeue: true)
+            exported.record(result: "error", duration: elapsed)
             if Task.isCancelled { return false }
             queue.addRateLimited(key)
             let level: Logger.Level = (error as? StatusError)?.reason == .conflict ? .info : .warning

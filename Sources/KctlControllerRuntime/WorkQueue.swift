@@ -62,8 +62,17 @@ public final class WorkQueue: Sendable {
         var cancelledWaiters: Set<UInt64> = []
         var nextWaiter: UInt64 = 0
         var shuttingDown = false
+        /// When each queued key was queued, for the wait-time metric.
+        var enqueuedAt: [ObjectKey: ContinuousClock.Instant] = [:]
+        var metrics: QueueMetrics?
 
         var queuedCount: Int { queue.count - head }
+
+        mutating func append(_ key: ObjectKey) {
+            queue.append(key)
+            enqueuedAt[key] = .now
+            metrics?.added(depth: queuedCount)
+        }
 
         mutating func pop() -> ObjectKey? {
             guard head < queue.count else { return nil }
@@ -75,6 +84,8 @@ public final class WorkQueue: Sendable {
             }
             dirty.remove(key)
             processing.insert(key)
+            let waited = enqueuedAt.removeValue(forKey: key).map { $0.duration(to: .now) } ?? .zero
+            metrics?.taken(depth: queuedCount, waited: waited)
             return key
         }
 
@@ -83,7 +94,7 @@ public final class WorkQueue: Sendable {
             guard !shuttingDown, !dirty.contains(key) else { return nil }
             dirty.insert(key)
             if processing.contains(key) { return nil }
-            queue.append(key)
+            append(key)
             guard !waiters.isEmpty else { return nil }
             let waiter = waiters.removeFirst()
             return pop().map { (waiter, $0) }
@@ -99,6 +110,7 @@ public final class WorkQueue: Sendable {
         self.name = name
         self.clock = ClockBox(clock)
         self.backOff = backOff
+        if !name.isEmpty { state.withLock { $0.metrics = QueueMetrics(queue: name) } }
     }
 
     /// Queues a key (no-op when already queued or after shutdown).
@@ -186,7 +198,7 @@ public final class WorkQueue: Sendable {
         let handoff = state.withLock { s -> (Waiter, ObjectKey)? in
             s.processing.remove(key)
             guard s.dirty.contains(key), !s.shuttingDown else { return nil }
-            s.queue.append(key)
+            s.append(key)
             guard !s.waiters.isEmpty else { return nil }
             let waiter = s.waiters.removeFirst()
             return s.pop().map { (waiter, $0) }

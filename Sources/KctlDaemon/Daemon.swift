@@ -26,6 +26,7 @@ public struct Daemon: Sendable {
             logger.logLevel = options.logLevel
             return logger
         }()
+        MetricsExport.bootstrapped
         try FileManager.default.createDirectory(atPath: options.dataDir, withIntermediateDirectories: true)
         let dbPath = (options.dataDir as NSString).appendingPathComponent("kctl.db")
         let started = ContinuousClock.now
@@ -35,7 +36,7 @@ public struct Daemon: Sendable {
             _ = try await SimulatedNodes.ensure(store: store, count: options.nodes, logger: logger)
         }
         let logStore = store
-        let api = APIServer(store: store, logger: logger)
+        let api = APIServer(store: store, logger: logger, metrics: { await MetricsExport.text(store: store) })
         var services: [any ServiceLifecycle.Service] = [StoreMaintenance(store: store), StoreChangeLog(store: logStore, logger: logger)]
         if options.controlLoops {
             services += ControlPlane.services(store: store, options: options, logger: logger)

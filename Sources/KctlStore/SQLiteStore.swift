@@ -43,6 +43,9 @@ public final class SQLiteStore: Store {
     }
 
     /// Ends every watch and closes the connections; later calls fail. Safe to call twice.
+    /// Open watches, for `/metrics`.
+    public var watcherCount: Int { hub.watcherCount }
+
     public func close() {
         hub.finishAll()
         readers.close()
@@ -54,6 +57,7 @@ public final class SQLiteStore: Store {
     // MARK: Store
 
     public nonisolated(nonsending) func create(_ object: KubeObject, as type: ResourceType) async throws -> KubeObject {
+        StoreMetrics.operation(.create)
         types.register(type)
         let prepared = try ObjectRules.prepareForCreate(
             object, as: type, uid: UUID().uuidString.lowercased(), now: clock.now())
@@ -62,6 +66,7 @@ public final class SQLiteStore: Store {
     }
 
     public nonisolated(nonsending) func get(_ type: ResourceType, namespace: String?, name: String) async throws -> KubeObject {
+        StoreMetrics.operation(.get)
         let key = ObjectKey(type, namespace: namespace, name: name)
         let object = try readers.withReader { db -> KubeObject? in
             let select = try db.statement(Schema.selectObject)
@@ -77,11 +82,13 @@ public final class SQLiteStore: Store {
     }
 
     public nonisolated(nonsending) func list(_ type: ResourceType, namespace: String?) async throws -> ListResult {
+        StoreMetrics.operation(.list)
         let scanned = try await yielding(try scan(type, namespace: namespace) { value in try KubeObject(data: value) })
         return ListResult(items: scanned.items, revision: scanned.revision)
     }
 
     public nonisolated(nonsending) func listJSON(_ type: ResourceType, namespace: String?) async throws -> RawListResult {
+        StoreMetrics.operation(.list)
         let scanned = try await yielding(try scan(type, namespace: namespace) { value in [UInt8](value) })
         return RawListResult(items: scanned.items, revision: scanned.revision)
     }
@@ -112,6 +119,7 @@ public final class SQLiteStore: Store {
     public nonisolated(nonsending) func update(_ object: KubeObject, as type: ResourceType, subresource: Subresource) async throws
         -> KubeObject
     {
+        StoreMetrics.operation(.update)
         types.register(type)
         let key = ObjectKey(type, namespace: object.namespace, name: object.name)
         return try await yielding(writer.update(object, key: key, type: type, subresource: subresource))
@@ -121,6 +129,7 @@ public final class SQLiteStore: Store {
         _ type: ResourceType, namespace: String?, name: String, subresource: Subresource,
         mutate: @Sendable (inout KubeObject) throws -> Void
     ) async throws -> KubeObject {
+        StoreMetrics.operation(.update)
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
         return try await yielding(writer.update(key: key, type: type, subresource: subresource, mutate: mutate))
@@ -129,6 +138,7 @@ public final class SQLiteStore: Store {
     public nonisolated(nonsending) func delete(
         _ type: ResourceType, namespace: String?, name: String, preconditions: Preconditions
     ) async throws -> DeleteResult {
+        StoreMetrics.operation(.delete)
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
         return try await yielding(writer.delete(key: key, type: type, preconditions: preconditions, now: clock.now()))

@@ -70,6 +70,18 @@ import Testing
         #expect(events.stdout.contains("SuccessfulCreate"))
         #expect(events.stdout.contains("Scheduled"))
 
+        // What the loops did is served to Prometheus.
+        let (status, body) = try await d.client.raw(method: "GET", path: "/metrics")
+        #expect(status == 200)
+        let metrics = String(decoding: body, as: UTF8.self)
+        for series in [
+            "kctl_controller_reconciles_total{controller=\"deployment\",result=\"success\"}",
+            "kctl_workqueue_depth{name=\"replicaset\"}", "kctl_workqueue_queue_duration_seconds_count{name=\"scheduler\"}",
+            "kctl_store_revision", "kctl_store_watchers",
+        ] {
+            #expect(metrics.contains(series), "missing \(series)")
+        }
+
         // Deleting the Deployment removes everything it owned.
         _ = try await d.client.delete(.deployment, namespace: "default", name: "messages")
         try await eventually(seconds: 30, "owned objects gone") {

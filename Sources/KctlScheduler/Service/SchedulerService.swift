@@ -108,6 +108,7 @@ public struct SchedulerService: ServiceLifecycle.Service {
             logger.warning("scheduler: cannot read pod \(key): \(error)")
             return
         }
+        let started = ContinuousClock.now
         let decision = cache.schedule(pod)
         let time = Timestamp.format(now())
         let annotation = decision.annotation(time: time)
@@ -116,6 +117,7 @@ public struct SchedulerService: ServiceLifecycle.Service {
         } else {
             await reportUnschedulable(object, decision: decision, annotation: annotation, time: time)
         }
+        SchedulerMetrics.attempt(scheduled: decision.node != nil, duration: started.duration(to: .now))
     }
 
     private func bind(
