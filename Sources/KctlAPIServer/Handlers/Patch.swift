@@ -34,26 +34,9 @@ extension APIServer {
             else {
                 throw StatusError.badRequest("a patch may not change the object's name, namespace, kind or apiVersion")
             }
-            if let rv = patched.resourceVersion, rv != current.resourceVersion {
-                throw StatusError.conflict(
-                    type, name, "the object has been modified; please apply your changes to the latest version and try again")
-            }
-            if statusOnly {
-                current.status = patched.status
-            } else {
-                patched = try Admission.admit(patched, as: type, strict: strict)
-                try Admission.validateUpdate(new: patched, old: current, as: type)
-                patched.resourceVersion = current.resourceVersion
-                current = patched
-            }
+            if !statusOnly { patched = try Admission.admit(patched, as: type, strict: strict) }
+            try Self.replace(&current, with: patched, as: type, name: name, statusOnly: statusOnly)
         }
-        if isDryRun(query) {
-            var current = try await store.get(type, namespace: target.namespace, name: name)
-            try mutate(&current)
-            return Self.json(current.value)
-        }
-        let updated = try await store.update(
-            type, namespace: target.namespace, name: name, subresource: statusOnly ? .status : .main, mutate: mutate)
-        return Self.json(updated.value)
+        return try await commit(target, name: name, statusOnly: statusOnly, dryRun: isDryRun(query), mutate: mutate)
     }
 }
