@@ -63,9 +63,9 @@ public struct APIServer: HTTPResponder {
     private func route(_ request: Request) async throws -> Response {
         let query = Query(request.uri.query)
         switch try RequestInfoParser.parse(path: request.uri.path) {
-        case .health(let name):
+        case .health:
             _ = try await store.currentRevision()
-            return Self.text("ok", status: name == "healthz" ? .ok : .ok)
+            return Self.text("ok")
         case .version:
             return Self.json(Discovery.version)
         case .metrics:

@@ -7,8 +7,8 @@ import KctlModel
 public enum PodTemplateHash {
     public static let label = "pod-template-hash"
 
-    /// Vowels and look-alike digits left out, so names never spell words.
-    static let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+    /// The generated-name alphabet: vowels and look-alike digits left out, so names never spell words.
+    static let alphabet = NameGenerator.alphabet
 
     public static func compute(_ template: JSONValue, collisionCount: Int32? = nil) -> String {
         var hash = FNV32a()

@@ -35,9 +35,8 @@ public struct Daemon: Sendable {
         if options.nodes > 0 {
             _ = try await SimulatedNodes.ensure(store: store, count: options.nodes, logger: logger)
         }
-        let logStore = store
         let api = APIServer(store: store, logger: logger, metrics: { await MetricsExport.text(store: store) })
-        var services: [any ServiceLifecycle.Service] = [StoreMaintenance(store: store), StoreChangeLog(store: logStore, logger: logger)]
+        var services: [any ServiceLifecycle.Service] = [StoreMaintenance(store: store), StoreChangeLog(store: store, logger: logger)]
         if options.controlLoops {
             services += ControlPlane.services(store: store, options: options, logger: logger)
         }

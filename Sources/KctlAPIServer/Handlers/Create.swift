@@ -4,6 +4,9 @@ import Hummingbird
 
 extension APIServer {
     /// Kinds whose status belongs to a controller: a create starts it empty.
+    /// Names for `generateName` creates, shared with the controllers that generate pod names.
+    static let names = NameGenerator()
+
     static let statusResetOnCreate: Set<String> = ["Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "Pod"]
 
     func create(_ target: ResourceRequest, body: [UInt8], query: Query) async throws -> Response {
@@ -30,7 +33,7 @@ extension APIServer {
         while true {
             attempt += 1
             var candidate = object
-            if generated { candidate.name = (object.generateName ?? "") + NameSuffix.random() }
+            if generated { candidate.name = Self.names.name(base: object.generateName ?? "") }
             let admitted = try Admission.admit(candidate, as: type, strict: strictFields(query))
             if isDryRun(query) { return Self.json(admitted.value, status: .created) }
             do {
@@ -57,14 +60,5 @@ extension APIServer {
                 message: "unable to create new content in namespace \(namespace) because it is being terminated",
                 name: namespace, group: "", kind: "namespaces")
         }
-    }
-}
-
-/// The random suffix of `generateName`: five characters from Kubernetes' alphabet without vowels
-/// (so no words) and without look-alikes.
-enum NameSuffix {
-    static let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
-    static func random() -> String {
-        String((0..<5).map { _ in alphabet.randomElement()! })
     }
 }

@@ -1,7 +1,7 @@
 /// Names for objects created with `generateName`: the base (cut so the name fits 63 characters)
 /// and five random characters from Kubernetes' alphabet, which has no vowels.
 public struct NameGenerator: Sendable {
-    static let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+    public static let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
     static let maxNameLength = 63
     static let randomLength = 5
 
