@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "kctld", targets: ["kctld"]),
         .executable(name: "kctl", targets: ["kctl"]),
         .executable(name: "kctl-bench", targets: ["kctl-bench"]),
+        .executable(name: "kctl-demo", targets: ["kctl-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
@@ -91,10 +93,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // fork/exec in C: what must happen in the child between fork and exec (process group,
+        // parent-death signal, signal reset, fds) cannot be written safely in Swift.
+        .target(name: "CKctlSpawn", path: "Sources/CKctlSpawn"),
+        .target(
+            name: "KctlSupervisor",
+            dependencies: [
+                "CKctlSpawn",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "KctlAgent",
             dependencies: [
-                "KctlModel", "KctlStore", "KctlControllerRuntime",
+                "KctlModel", "KctlStore", "KctlControllerRuntime", "KctlSupervisor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -119,6 +134,18 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "kctl", dependencies: ["KctlCLI"]),
+        // The seed scenarios' services (chat, learning platform, shop, legacy) as one program.
+        .executableTarget(
+            name: "kctl-demo",
+            dependencies: [
+                "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "kctl-bench",
             dependencies: [
@@ -137,8 +164,10 @@ let package = Package(
             dependencies: ["KctlControllers", "KctlControllerRuntime", "KctlStore", "KctlModel", "KctlTestSupport"]),
         .testTarget(
             name: "KctlSchedulerTests", dependencies: ["KctlScheduler", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
+        .testTarget(name: "KctlSupervisorTests", dependencies: ["KctlSupervisor"]),
         .testTarget(
-            name: "KctlAgentTests", dependencies: ["KctlAgent", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
+            name: "KctlAgentTests",
+            dependencies: ["KctlAgent", "KctlSupervisor", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
         .testTarget(
             name: "KctlAPIServerTests",
             dependencies: ["KctlAPIServer", "KctlDaemon", "KctlClient", "KctlStore", "KctlModel", "KctlTestSupport"]

@@ -1,0 +1,4 @@
+import Testing
+@testable import KctlSupervisor
+
+@Test func supervisorModuleBuilds() {}
