@@ -135,8 +135,9 @@ let package = Package(
         ),
         .executableTarget(name: "kctl", dependencies: ["KctlCLI"]),
         // The seed scenarios' services (chat, learning platform, shop, legacy) as one program.
-        .executableTarget(
-            name: "kctl-demo",
+        .executableTarget(name: "kctl-demo", dependencies: ["KctlDemo"]),
+        .target(
+            name: "KctlDemo",
             dependencies: [
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -165,6 +166,7 @@ let package = Package(
         .testTarget(
             name: "KctlSchedulerTests", dependencies: ["KctlScheduler", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
         .testTarget(name: "KctlSupervisorTests", dependencies: ["KctlSupervisor"]),
+        .testTarget(name: "KctlDemoTests", dependencies: ["KctlDemo"]),
         .testTarget(
             name: "KctlAgentTests",
             dependencies: ["KctlAgent", "KctlSupervisor", "KctlControllerRuntime", "KctlStore", "KctlModel"]),

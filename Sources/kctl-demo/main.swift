@@ -1,1 +1,2 @@
+import KctlDemo
 print("kctl-demo: placeholder")

@@ -1,0 +1,2 @@
+// Placeholder: the demo workloads land here.
+public enum DemoPlaceholder {}
