@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "KctlSchedulerTests", dependencies: ["KctlScheduler", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
         .testTarget(name: "KctlSupervisorTests", dependencies: ["KctlSupervisor"]),
-        .testTarget(name: "KctlDemoTests", dependencies: ["KctlDemo"]),
+        .testTarget(name: "KctlDemoTests", dependencies: ["KctlDemo", "KctlModel"]),
         .testTarget(
             name: "KctlAgentTests",
             dependencies: ["KctlAgent", "KctlSupervisor", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
