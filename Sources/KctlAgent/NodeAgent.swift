@@ -206,7 +206,8 @@ public final class NodeAgent: Sendable {
         if pod.metadata.deletionTimestamp != nil {
             try await runner.terminate(pod, gracePeriod: PodAcceptance.gracePeriod(of: pod), context: context)
             do {
-                _ = try await store.delete(.pod, namespace: key.namespace, name: key.name, preconditions: .init(uid: uid))
+                _ = try await store.delete(
+                    .pod, namespace: key.namespace, name: key.name, preconditions: .init(uid: uid), gracePeriodSeconds: 0)
                 logger.debug("node agent \(nodeName): pod \(key) stopped and deleted")
             } catch let error as StatusError where error.reason == .notFound || error.reason == .conflict {
                 // Gone already, or replaced by a new pod of the same name: nothing of ours is left.

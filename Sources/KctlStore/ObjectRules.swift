@@ -102,14 +102,17 @@ enum ObjectRules {
         }
 
         if result == stored { return .unchanged(stored) }
-        if result.deletionTimestamp != nil, result.finalizers.isEmpty { return .remove(result) }
+        if result.deletionTimestamp != nil, result.finalizers.isEmpty, !gracefulDeletionPending(result) {
+            return .remove(result)
+        }
         return .write(result)
     }
 
     /// Decides a delete of `stored` under `preconditions`.
-    static func delete(stored: KubeObject, as type: ResourceType, preconditions: Preconditions, now: String) throws
-        -> DeleteOutcome
-    {
+    static func delete(
+        stored: KubeObject, as type: ResourceType, preconditions: Preconditions, gracePeriodSeconds: Int64? = nil,
+        now: String
+    ) throws -> DeleteOutcome {
         if let uid = preconditions.uid, uid != (stored.uid ?? "") {
             throw StatusError.conflict(
                 type, stored.name,
@@ -121,11 +124,34 @@ enum ObjectRules {
                 "Precondition failed: ResourceVersion in precondition: \(version), "
                     + "ResourceVersion in object meta: \(stored.resourceVersion ?? "")")
         }
-        if stored.finalizers.isEmpty { return .remove(stored) }
-        if stored.deletionTimestamp != nil { return .alreadyMarked(stored) }
+        let grace = type == .pod ? podGracePeriod(stored, requested: gracePeriodSeconds) : 0
+        if grace == 0, stored.finalizers.isEmpty { return .remove(stored) }
         var marked = stored
-        marked.deletionTimestamp = now
-        return .mark(marked)
+        if marked.deletionTimestamp == nil { marked.deletionTimestamp = now }
+        // The grace period may only shrink (a second `delete --grace-period=0` finishes at once).
+        let current = stored.metadata["deletionGracePeriodSeconds"]?.intValue
+        if type == .pod, current.map({ grace < $0 }) ?? true {
+            editMetadata(&marked) { $0["deletionGracePeriodSeconds"] = .int(grace) }
+        }
+        return marked == stored ? .alreadyMarked(stored) : .mark(marked)
+    }
+
+    /// The grace period a pod's deletion gets: 0 (at once) for a pod on no node or one that has
+    /// finished, else `requested`, else `spec.terminationGracePeriodSeconds`, else 30 s. A pod
+    /// already being deleted keeps a shorter period it was given.
+    static func podGracePeriod(_ pod: KubeObject, requested: Int64?) -> Int64 {
+        let bound = !(pod.spec?["nodeName"]?.stringValue ?? "").isEmpty
+        let phase = pod.status?["phase"]?.stringValue
+        guard bound, phase != "Succeeded", phase != "Failed" else { return 0 }
+        let grace = max(0, requested ?? pod.spec?["terminationGracePeriodSeconds"]?.intValue ?? 30)
+        if let current = pod.metadata["deletionGracePeriodSeconds"]?.intValue { return min(grace, current) }
+        return grace
+    }
+
+    /// Whether `object` is marked for deletion with a grace period still running (a pod whose
+    /// node agent has not stopped it yet): an update must not remove it.
+    static func gracefulDeletionPending(_ object: KubeObject) -> Bool {
+        (object.metadata["deletionGracePeriodSeconds"]?.intValue ?? 0) > 0
     }
 
     /// Sets `resourceVersion` to the revision of the write that stores `object`.

@@ -136,12 +136,16 @@ public final class SQLiteStore: Store {
     }
 
     public nonisolated(nonsending) func delete(
-        _ type: ResourceType, namespace: String?, name: String, preconditions: Preconditions
+        _ type: ResourceType, namespace: String?, name: String, preconditions: Preconditions,
+        gracePeriodSeconds: Int64?
     ) async throws -> DeleteResult {
         StoreMetrics.operation(.delete)
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
-        return try await yielding(writer.delete(key: key, type: type, preconditions: preconditions, now: clock.now()))
+        return try await yielding(
+            writer.delete(
+                key: key, type: type, preconditions: preconditions, gracePeriodSeconds: gracePeriodSeconds,
+                now: clock.now()))
     }
 
     public nonisolated(nonsending) func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws

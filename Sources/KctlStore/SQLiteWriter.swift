@@ -111,10 +111,15 @@ final class SQLiteWriter: @unchecked Sendable {
         }
     }
 
-    func delete(key: ObjectKey, type: ResourceType, preconditions: Preconditions, now: String) throws -> DeleteResult {
+    func delete(
+        key: ObjectKey, type: ResourceType, preconditions: Preconditions, gracePeriodSeconds: Int64?, now: String
+    ) throws -> DeleteResult {
         try write { revision in
             guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
-            switch try ObjectRules.delete(stored: stored, as: type, preconditions: preconditions, now: now) {
+            let outcome = try ObjectRules.delete(
+                stored: stored, as: type, preconditions: preconditions, gracePeriodSeconds: gracePeriodSeconds,
+                now: now)
+            switch outcome {
             case .alreadyMarked(let object):
                 return (.pending(object), nil)
             case .mark(let object):

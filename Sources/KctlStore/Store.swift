@@ -118,8 +118,13 @@ public protocol Store: Sendable {
     ) async throws -> KubeObject
 
     /// Deletes an object, or, while it has finalizers, sets `deletionTimestamp` and keeps it.
+    /// A Pod bound to a node is deleted gracefully, as Kubernetes does: with a grace period above
+    /// zero (`gracePeriodSeconds`, else the pod's `terminationGracePeriodSeconds`, else 30) it is
+    /// only marked (`deletionTimestamp`, `deletionGracePeriodSeconds`) so that its node agent can
+    /// stop its processes first; the agent then deletes it with a grace period of 0.
     func delete(
-        _ type: ResourceType, namespace: String?, name: String, preconditions: Preconditions
+        _ type: ResourceType, namespace: String?, name: String, preconditions: Preconditions,
+        gracePeriodSeconds: Int64?
     ) async throws -> DeleteResult
 
     /// Every change after `revision` to objects of `type` (all kinds when nil) in `namespace`
@@ -185,6 +190,13 @@ extension Store {
     }
 
     public func delete(_ type: ResourceType, namespace: String?, name: String) async throws -> DeleteResult {
-        try await delete(type, namespace: namespace, name: name, preconditions: Preconditions())
+        try await delete(type, namespace: namespace, name: name, preconditions: Preconditions(), gracePeriodSeconds: nil)
+    }
+
+    /// Deletes with the default grace period (see the protocol's `delete`).
+    public func delete(_ type: ResourceType, namespace: String?, name: String, preconditions: Preconditions)
+        async throws -> DeleteResult
+    {
+        try await delete(type, namespace: namespace, name: name, preconditions: preconditions, gracePeriodSeconds: nil)
     }
 }

@@ -124,10 +124,22 @@ func renewTime(_ lease: KubeObject?) -> String? { lease?.spec?["renewTime"]?.str
                 }
                 #expect(try await find(store, .pod, "default", "held") == nil)
 
-                // A pod deleted outright is forgotten.
-                _ = try await store.delete(.pod, namespace: "default", name: "plain")
-                try await eventually("plain forgotten") { runner.forgotten.contains("default/plain") }
-                #expect(!runner.terminated.contains(plain.uid ?? ""))
+                // A bound pod is deleted gracefully: the store marks it, the agent stops it and deletes it.
+                let marked = try await store.delete(.pod, namespace: "default", name: "plain")
+                guard case .pending(let pending) = marked else { Issue.record("deleted at once"); return }
+                #expect(pending.metadata["deletionGracePeriodSeconds"]?.intValue == 30)
+                try await eventually("plain terminated") { runner.terminated.contains(plain.uid ?? "") }
+                try await eventually("plain deleted by the agent") {
+                    try await find(store, .pod, "default", "plain") == nil
+                }
+
+                // A pod force-deleted (grace period 0) is forgotten without a terminate.
+                let forced = try await store.create(pod("forced", node: "node-1"), as: .pod)
+                try await eventually("forced accepted") { runner.synced.contains("default/forced") }
+                _ = try await store.delete(
+                    .pod, namespace: "default", name: "forced", preconditions: .init(), gracePeriodSeconds: 0)
+                try await eventually("forced forgotten") { runner.forgotten.contains("default/forced") }
+                #expect(!runner.terminated.contains(forced.uid ?? ""))
             }
         }
     }

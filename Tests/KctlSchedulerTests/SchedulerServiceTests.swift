@@ -119,7 +119,9 @@ import Testing
                     let pod = try await store.get(.pod, namespace: "default", name: "second")
                     return condition(pod)?["message"]?.stringValue == "0/1 nodes are available: 1 Insufficient cpu."
                 }
-                _ = try await store.delete(.pod, namespace: "default", name: "first")
+                // Force-deleted: with no node agent running here, a graceful delete would wait for one.
+                _ = try await store.delete(
+                    .pod, namespace: "default", name: "first", preconditions: .init(), gracePeriodSeconds: 0)
                 try await eventually("second bound once first is gone") { try await nodeName(store, "second") == "only" }
             }
         }

@@ -10,6 +10,7 @@ extension APIServer {
     struct DeleteOptions {
         var preconditions = Preconditions()
         var propagationPolicy: String?
+        var gracePeriodSeconds: Int64?
         var dryRun = false
 
         init(body: [UInt8], query: Query) throws {
@@ -21,9 +22,16 @@ extension APIServer {
                 preconditions.uid = json["preconditions"]?["uid"]?.stringValue
                 preconditions.resourceVersion = json["preconditions"]?["resourceVersion"]?.stringValue
                 propagationPolicy = json["propagationPolicy"]?.stringValue
+                gracePeriodSeconds = json["gracePeriodSeconds"]?.intValue
                 if let dry = json["dryRun"]?.arrayValue, dry.contains("All") { dryRun = true }
             }
             if let p = query["propagationPolicy"] { propagationPolicy = p }
+            if let g = query["gracePeriodSeconds"] {
+                guard let seconds = Int64(g) else {
+                    throw StatusError.badRequest("gracePeriodSeconds: Invalid value: \"\(g)\": must be an integer")
+                }
+                gracePeriodSeconds = seconds
+            }
             if query["dryRun"] == "All" { dryRun = true }
             if let p = propagationPolicy, !["Orphan", "Background", "Foreground"].contains(p) {
                 throw StatusError.badRequest(
@@ -113,6 +121,8 @@ extension APIServer {
             // The version checked above has moved on with the finalizer write.
             preconditions.resourceVersion = nil
         }
-        return try await store.delete(type, namespace: namespace, name: name, preconditions: preconditions)
+        return try await store.delete(
+            type, namespace: namespace, name: name, preconditions: preconditions,
+            gracePeriodSeconds: options.gracePeriodSeconds)
     }
 }
