@@ -30,6 +30,8 @@ public final class NodeAgent: Sendable {
     let podQueue: WorkQueue
     let events: EventRecorder?
     private let stopped = Locked(false)
+    /// Whether the runner stops its pods gracefully when the agent stops (see `stop(graceful:)`).
+    private let gracefulStop = Locked(true)
     private let stopSignal: AsyncStream<Void>
     private let stopContinuation: AsyncStream<Void>.Continuation
 
@@ -78,12 +80,14 @@ public final class NodeAgent: Sendable {
             podQueue.shutDown()
             group.cancelAll()
         }
-        await runner.stopAll(context: context)
+        await runner.stopAll(context: context, graceful: gracefulStop.withLock { $0 })
         logger.info("node agent \(nodeName): stopped")
     }
 
-    /// Ends `run()`: no more heartbeats, no more pod work. Safe to call more than once.
-    func stop() {
+    /// Ends `run()`: no more heartbeats, no more pod work. Safe to call more than once. With
+    /// `graceful` false (a simulated node failure) the pods' processes are killed at once.
+    func stop(graceful: Bool = true) {
+        gracefulStop.withLock { $0 = graceful }
         stopped.withLock { $0 = true }
         stopContinuation.finish()
     }
@@ -100,7 +104,7 @@ public final class NodeAgent: Sendable {
         return PodRunnerContext(
             nodeName: nodeName,
             hostIP: node().map(NodeStatusReport.internalIP(of:)) ?? SimulatedNodes.address(forNodeNamed: name),
-            now: clock.date, requeue: { queue.add($0) })
+            now: clock.date, requeue: { queue.add($0) }, events: events)
     }
 
     // MARK: Heartbeats

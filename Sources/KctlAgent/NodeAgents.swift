@@ -66,16 +66,16 @@ public final class NodeAgents: ServiceLifecycle.Service, Sendable {
 
     // MARK: Control
 
-    /// Stops the agent of `node` (no more heartbeats or pod work) until `start(node:)`: a simulated
-    /// node failure. The Node object stays.
+    /// Stops the agent of `node` (no more heartbeats or pod work, its processes killed) until
+    /// `start(node:)`: a simulated node failure. The Node object stays.
     public func stop(node: String) {
         let agent = state.withLock { s -> NodeAgent? in
             s.stopped.insert(node)
             return s.running.removeValue(forKey: node)
         }
         if let agent {
-            logger.info("node agents: stopping the agent of \(node)")
-            agent.stop()
+            logger.info("node agents: stopping the agent of \(node) (simulated node failure)")
+            agent.stop(graceful: false)
         }
     }
 

@@ -13,15 +13,18 @@ public struct PodRunnerContext: Sendable {
     /// Asks the agent to sync a pod again soon: for runners whose state changes on its own (a
     /// process exited, a probe failed), so that the new status gets written.
     public var requeue: @Sendable (ObjectKey) -> Void
+    /// Where the runner records what it does to a pod (`Started`, `BackOff`, `Unhealthy`, ...).
+    public var events: EventRecorder?
 
     public init(
         nodeName: String, hostIP: String, now: @escaping @Sendable () -> Date,
-        requeue: @escaping @Sendable (ObjectKey) -> Void
+        requeue: @escaping @Sendable (ObjectKey) -> Void, events: EventRecorder? = nil
     ) {
         self.nodeName = nodeName
         self.hostIP = hostIP
         self.now = now
         self.requeue = requeue
+        self.events = events
     }
 }
 
@@ -30,8 +33,8 @@ public struct PodRunnerContext: Sendable {
 /// `sync` with the pod's current state); the runner keeps its own state per pod uid and never
 /// writes to the store itself: it returns the status and the agent writes it.
 ///
-/// Today's runner, `AcceptingPodRunner`, only accepts pods. The process runner (spawn, reap,
-/// probe, restart with back-off) implements the same four calls.
+/// `ProcessPodRunner` runs pods as real processes; `AcceptingPodRunner` only accepts them (for
+/// benchmarks of the control plane alone and for tests).
 public protocol PodRunner: Sendable {
     /// Brings what runs for `pod` (bound to this node, not being deleted) in line with its spec,
     /// and returns the status to write, or nil when the stored status is already right.
@@ -45,8 +48,10 @@ public protocol PodRunner: Sendable {
     /// an eviction while the agent was stopped): drop whatever is left of it.
     func forget(_ key: ObjectKey, uid: String?, context: PodRunnerContext) async
 
-    /// The agent stops (its node is stopped, deleted, or kctld shuts down): stop everything.
-    func stopAll(context: PodRunnerContext) async
+    /// The agent stops: stop everything. `graceful` when kctld shuts down or the Node was
+    /// deleted (each pod stops as on deletion); not when a node failure is simulated
+    /// (`kctl node stop`), where every process dies at once, as on a crashed machine.
+    func stopAll(context: PodRunnerContext, graceful: Bool) async
 }
 
 /// A runner with nothing to run: it accepts each pod bound to its node (host IP, start time,
@@ -60,7 +65,7 @@ public struct AcceptingPodRunner: PodRunner {
 
     public func terminate(_ pod: Pod, gracePeriod: Duration, context: PodRunnerContext) async throws {}
     public func forget(_ key: ObjectKey, uid: String?, context: PodRunnerContext) async {}
-    public func stopAll(context: PodRunnerContext) async {}
+    public func stopAll(context: PodRunnerContext, graceful: Bool) async {}
 }
 
 /// How a node marks a pod as accepted: pure.

@@ -251,5 +251,5 @@ final class RecordingRunner: PodRunner, @unchecked Sendable {
         lock.withLock { _forgotten.append(key.description) }
     }
 
-    func stopAll(context: PodRunnerContext) async {}
+    func stopAll(context: PodRunnerContext, graceful: Bool) async {}
 }

@@ -1,2 +1,0 @@
-// Placeholder: the demo workloads land here.
-public enum DemoPlaceholder {}
