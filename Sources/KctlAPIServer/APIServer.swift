@@ -16,6 +16,10 @@ public struct APIServer: HTTPResponder {
     let settings: Settings
     /// The Prometheus text `/metrics` serves; nil answers 404.
     let metrics: (@Sendable () async -> String)?
+    /// The node agents' parts of the API (pod logs, `metrics.k8s.io`, node stop/start); nil answers an error.
+    let podLogs: (any PodLogSource)?
+    let resourceMetrics: (any ResourceMetricsSource)?
+    let nodeAdministration: (any NodeAdministration)?
 
     /// Limits and timings of the API server.
     public struct Settings: Sendable {
@@ -31,12 +35,16 @@ public struct APIServer: HTTPResponder {
 
     public init(
         store: any Store, logger: Logger, settings: Settings = Settings(),
-        metrics: (@Sendable () async -> String)? = nil
+        metrics: (@Sendable () async -> String)? = nil, podLogs: (any PodLogSource)? = nil,
+        resourceMetrics: (any ResourceMetricsSource)? = nil, nodeAdministration: (any NodeAdministration)? = nil
     ) {
         self.store = store
         self.logger = logger
         self.settings = settings
         self.metrics = metrics
+        self.podLogs = podLogs
+        self.resourceMetrics = resourceMetrics
+        self.nodeAdministration = nodeAdministration
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -76,9 +84,15 @@ public struct APIServer: HTTPResponder {
         case .apiVersions:
             return Self.json(Discovery.apiVersions(host: request.head.authority ?? "127.0.0.1"))
         case .apiGroupList:
-            return Self.json(Discovery.apiGroupList)
+            return Self.json(Discovery.apiGroupList(resourceMetrics: resourceMetrics != nil))
         case .resourceList(let group, let version):
             return Self.json(Discovery.resourceList(group: group, version: version))
+        case .resourceMetrics(let target):
+            guard request.method == .get else { throw StatusError.methodNotAllowed("metrics are read-only") }
+            return try await resourceMetrics(target, query: query)
+        case .nodeAdmin(let node, let action):
+            guard request.method == .post else { throw StatusError.methodNotAllowed("use POST for node \(action.rawValue)") }
+            return try await nodeAdmin(node, action)
         case .resource(let target):
             var request = request
             return try await handle(target, request: &request, query: query)
@@ -89,6 +103,13 @@ public struct APIServer: HTTPResponder {
         if target.subresource == "binding", request.method == .post {
             let body = try await readBody(&request)
             return try await bind(target, body: body)
+        }
+        if target.type == .pod, target.subresource == "log", request.method == .get {
+            return try await podLog(target, query: query)
+        }
+        if target.type == .pod, target.subresource == "eviction", request.method == .post {
+            let body = try await readBody(&request)
+            return try await evict(target, body: body, contentType: request.headers[.contentType])
         }
         if let sub = target.subresource, sub != "status" {
             throw StatusError(

@@ -24,11 +24,13 @@ enum Discovery {
         return out
     }
 
-    static var apiGroupList: JSONValue {
-        .object([
+    /// - Parameter resourceMetrics: also list `metrics.k8s.io` (served only with a metrics source).
+    static func apiGroupList(resourceMetrics: Bool) -> JSONValue {
+        let extra = resourceMetrics ? [(group: MetricsRequest.group, version: MetricsRequest.version)] : []
+        return .object([
             "kind": "APIGroupList", "apiVersion": "v1",
             "groups": .array(
-                groupVersions.map { gv in
+                (groupVersions + extra).map { gv in
                     let v: JSONValue = ["groupVersion": .string("\(gv.group)/\(gv.version)"), "version": .string(gv.version)]
                     return ["name": .string(gv.group), "versions": [v], "preferredVersion": v]
                 }),
@@ -51,6 +53,7 @@ enum Discovery {
                 resources.append([
                     "name": "pods/binding", "singularName": "", "namespaced": true, "kind": "Binding", "verbs": ["create"],
                 ])
+                resources += podAgentSubresources
             }
             if t.hasStatus {
                 resources.append([
@@ -59,6 +62,7 @@ enum Discovery {
                 ])
             }
         }
+        if group == MetricsRequest.group && version == MetricsRequest.version { resources = MetricsRequest.discovery }
         let gv = group.isEmpty ? version : "\(group)/\(version)"
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(gv), "resources": .array(resources)]
     }

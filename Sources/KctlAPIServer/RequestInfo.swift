@@ -10,6 +10,8 @@ enum RequestTarget: Equatable {
     case metrics                           // /metrics, Prometheus text
     case health(String)                    // /healthz, /readyz, /livez
     case resource(ResourceRequest)
+    case resourceMetrics(MetricsRequest)   // /apis/metrics.k8s.io/v1beta1/...
+    case nodeAdmin(node: String, action: NodeAdminAction)   // /apis/kctl.dev/v1/nodes/NAME/stop
 }
 
 struct ResourceRequest: Equatable {
@@ -45,6 +47,8 @@ enum RequestInfoParser {
             guard parts.count >= 3 else { throw notFound(path) }
             let group = parts[1]
             let version = parts[2]
+            if group == MetricsRequest.group { return try MetricsRequest.target(version: version, rest: Array(parts[3...]), path: path) }
+            if group == NodeAdminAction.group { return try NodeAdminAction.target(version: version, rest: Array(parts[3...]), path: path) }
             guard ResourceType.all.contains(where: { $0.group == group && $0.version == version }) else {
                 throw notFound(path)
             }
@@ -91,7 +95,7 @@ enum RequestInfoParser {
             subresource: rest.count > 2 ? rest[2] : nil, watchPrefix: watchPrefix)
     }
 
-    private static func notFound(_ path: String) -> StatusError {
+    static func notFound(_ path: String) -> StatusError {
         StatusError(reason: .notFound, code: 404, message: "the server could not find the requested resource (\(path))")
     }
 }

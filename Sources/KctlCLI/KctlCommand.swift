@@ -7,7 +7,9 @@ public struct KctlCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kctl",
         abstract: "Controls a kctl cluster: apply manifests, inspect and delete objects.",
-        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Create.self, Events.self, Explain.self])
+        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Create.self, Events.self, Explain.self,
+            Logs.self, Top.self, Cordon.self, Uncordon.self, Drain.self, Node.self,
+        ])
 
     public init() {}
 
