@@ -1,0 +1,37 @@
+/// Where a child's stdout and stderr go. Files are opened by the supervisor with
+/// `O_APPEND|O_CREAT` (mode 0644), so copy-truncate rotation (`LogFiles`) works under a running child.
+public enum ProcessOutput: Sendable, Hashable {
+    case discard
+    /// stdout and stderr appended to one file.
+    case file(String)
+    case files(stdout: String, stderr: String)
+}
+
+/// One process to start. The child gets exactly `environment` (nothing is inherited from the
+/// daemon), `/dev/null` as stdin, its own process group, and default signal dispositions.
+public struct ProcessSpec: Sendable, Hashable {
+    /// A path (a relative one resolves against `workingDirectory`), or a bare name searched in
+    /// `environment["PATH"]`, else the daemon's PATH.
+    public var executable: String
+    /// argv[1...]; argv[0] is `executable` as given.
+    public var arguments: [String]
+    public var environment: [String: String]
+    /// nil: the daemon's working directory.
+    public var workingDirectory: String?
+    public var output: ProcessOutput
+    /// Kill the child (PR_SET_PDEATHSIG) when the supervisor's thread, hence the daemon, dies, so
+    /// that a crashed daemon leaves no orphan behind.
+    public var dieWithSupervisor: Bool
+
+    public init(
+        executable: String, arguments: [String] = [], environment: [String: String] = [:],
+        workingDirectory: String? = nil, output: ProcessOutput = .discard, dieWithSupervisor: Bool = true
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.output = output
+        self.dieWithSupervisor = dieWithSupervisor
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import KctlSupervisor
-
-@Test func supervisorModuleBuilds() {}
