@@ -1,2 +1,3 @@
 import KctlDemo
-print("kctl-demo: placeholder")
+
+await DemoCommand.runAndExit()

@@ -1,0 +1,4 @@
+import Testing
+@testable import KctlDemo
+
+@Test func demoModuleBuilds() {}
