@@ -2,6 +2,7 @@ import Hummingbird
 import KctlModel
 import KctlStore
 import NIOCore
+import ServiceLifecycle
 
 extension APIServer {
     /// `GET pods/NAME/log`: the container's log as plain text, streamed as the node agent hands
@@ -29,37 +30,35 @@ extension APIServer {
         guard bound, let stream = try await podLogs.logs(request) else {
             throw Self.noLog(pod, container: container, previous: previous)
         }
-        let keepAlive = settings.watchHeartbeat
         let body = ResponseBody { writer in
-            // A client that went away is noticed at the next write; with nothing to write, an
-            // empty write every `keepAlive` finds out, so a forgotten `-f` releases its follower.
+            // The agent's stream is relayed through `items` so that a daemon shutting down can
+            // end a follow (as it ends watches). A client that went away is noticed at the next
+            // write; Hummingbird keeps half-closed connections open, so an idle follow is only
+            // released once the container writes again, or ends.
             var remaining = limitBytes ?? Int.max
-            let (items, continuation) = AsyncStream<[UInt8]?>.makeStream()
+            let (items, continuation) = AsyncStream<[UInt8]>.makeStream()
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await chunk in stream { continuation.yield(chunk) }
                     continuation.finish()
                 }
-                group.addTask {
-                    while (try? await Task.sleep(for: keepAlive)) != nil { continuation.yield(nil) }
-                }
                 defer {
                     continuation.finish()
                     group.cancelAll()
                 }
-                do {
-                    for await item in items {
-                        guard let chunk = item else {
-                            try await writer.write(ByteBuffer())
-                            continue
+                await withGracefulShutdownHandler {
+                    do {
+                        for await chunk in items {
+                            let part = chunk.count <= remaining ? chunk[...] : chunk.prefix(remaining)
+                            if !part.isEmpty { try await writer.write(ByteBuffer(bytes: part)) }
+                            remaining -= part.count
+                            if remaining <= 0 { break }
                         }
-                        let part = chunk.count <= remaining ? chunk[...] : chunk.prefix(remaining)
-                        if !part.isEmpty { try await writer.write(ByteBuffer(bytes: part)) }
-                        remaining -= part.count
-                        if remaining <= 0 { break }
+                    } catch {
+                        // The client is gone: nothing more to write to.
                     }
-                } catch {
-                    // The client is gone: nothing more to write to.
+                } onGracefulShutdown: {
+                    continuation.finish()
                 }
             }
             try? await writer.finish(nil)
