@@ -7,16 +7,35 @@ import KctlStore
 import Logging
 import ServiceLifecycle
 
-/// The loops that turn desired state into placed replicas, each behind the store's watch line:
-/// the controllers (with event expiry), the scheduler, the node agents and the node lifecycle.
-enum ControlPlane {
-    static func services(store: any Store, options: DaemonOptions, logger: Logger) -> [any ServiceLifecycle.Service] {
+/// The loops that turn desired state into running replicas, each behind the store's watch line:
+/// the controllers (with event expiry), the scheduler, the node agents (running pods as
+/// processes through the shared `PodRuntime`) and the node lifecycle.
+struct ControlPlane {
+    let services: [any ServiceLifecycle.Service]
+    let agents: NodeAgents
+    let runtime: PodRuntime?
+
+    init(store: any Store, options: DaemonOptions, logger: Logger) {
         var controllerOptions = ControllerOptions()
         controllerOptions.eventTTL = options.eventTTL
-        return ControllerSet(store: store, logger: logger, options: controllerOptions).services + [
+        var services: [any ServiceLifecycle.Service] = []
+        let runner: @Sendable (String) -> any PodRunner
+        if options.podRunner == .processes {
+            let runtime = PodRuntime(store: store, options: options.runtimeOptions, logger: logger)
+            self.runtime = runtime
+            runner = runtime.runner(node:)
+            // Before the agents: services stop in reverse order, so this one stops after them.
+            services.append(PodRuntimeService(runtime: runtime))
+        } else {
+            self.runtime = nil
+            runner = { _ in AcceptingPodRunner() }
+        }
+        agents = NodeAgents(store: store, logger: logger, options: options.agents, runner: runner)
+        services += ControllerSet(store: store, logger: logger, options: controllerOptions).services + [
             SchedulerService(store: store, logger: logger),
-            NodeAgents(store: store, logger: logger, options: options.agents),
-            NodeLifecycleController(store: store, logger: logger),
+            agents,
+            NodeLifecycleController(store: store, logger: logger, options: options.nodeLifecycle),
         ]
+        self.services = services
     }
 }

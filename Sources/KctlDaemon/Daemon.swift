@@ -35,11 +35,14 @@ public struct Daemon: Sendable {
         if options.nodes > 0 {
             _ = try await SimulatedNodes.ensure(store: store, count: options.nodes, logger: logger)
         }
-        let api = APIServer(store: store, logger: logger, metrics: { await MetricsExport.text(store: store) })
         var services: [any ServiceLifecycle.Service] = [StoreMaintenance(store: store), StoreChangeLog(store: store, logger: logger)]
-        if options.controlLoops {
-            services += ControlPlane.services(store: store, options: options, logger: logger)
-        }
+        let controlPlane = options.controlLoops ? ControlPlane(store: store, options: options, logger: logger) : nil
+        if let controlPlane { services += controlPlane.services }
+        let api = APIServer(
+            store: store, logger: logger, metrics: { await MetricsExport.text(store: store) },
+            podLogs: controlPlane?.runtime.map { RuntimeLogSource(runtime: $0) },
+            resourceMetrics: controlPlane?.runtime.map { RuntimeMetricsSource(runtime: $0) },
+            nodeAdministration: controlPlane.map { AgentNodeAdministration(agents: $0.agents, store: store) })
         let app = Application(
             responder: api,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "kctld"),

@@ -19,11 +19,44 @@ public struct DaemonOptions: Sendable {
     public var agents: AgentOptions
     /// How long an Event is kept after it last happened.
     public var eventTTL: Duration
+    /// What the node agents do with the pods bound to their node.
+    public var podRunner: PodRunnerKind
+    /// Crash-loop back-off of restarted containers (Kubernetes: 10 s doubling to 5 min).
+    public var backOffBase: Duration
+    public var backOffCap: Duration
+    /// Whether kctld reaps orphaned grandchildren of its pods (`PR_SET_CHILD_SUBREAPER`): on in
+    /// the kctld binary; off where kctld runs inside another program (tests).
+    public var subreaper: Bool
+    /// When a silent node is marked NotReady, and when its pods are evicted after that.
+    public var nodeLifecycle: NodeLifecycleOptions
+    /// How often pods' CPU and memory are sampled.
+    public var sampleInterval: Duration
+
+    /// How node agents treat their pods.
+    public enum PodRunnerKind: String, Sendable, Hashable {
+        /// Run every container as a real child process (the default).
+        case processes
+        /// Only accept pods (status Pending, no process): for benchmarks of the control plane alone.
+        case accept
+    }
+
+    /// Where the pods' directories live: `<dataDir>/pods`.
+    public var podsDirectory: String { (dataDir as NSString).appendingPathComponent("pods") }
+
+    /// The process runtime's settings.
+    public var runtimeOptions: RuntimeOptions {
+        RuntimeOptions(
+            podsDirectory: podsDirectory, backOffBase: backOffBase, backOffCap: backOffCap,
+            sampleInterval: sampleInterval, becomeSubreaper: subreaper)
+    }
 
     public init(
         dataDir: String = DaemonOptions.defaultDataDir, host: String = "127.0.0.1", port: Int = DaemonOptions.defaultPort,
         kubeconfigPath: String? = DaemonOptions.defaultKubeconfigPath, logLevel: Logger.Level = .info,
-        nodes: Int = 0, controlLoops: Bool = true, agents: AgentOptions = AgentOptions(), eventTTL: Duration = .seconds(3600)
+        nodes: Int = 0, controlLoops: Bool = true, agents: AgentOptions = AgentOptions(), eventTTL: Duration = .seconds(3600),
+        podRunner: PodRunnerKind = .processes, backOffBase: Duration = .seconds(10), backOffCap: Duration = .seconds(300),
+        subreaper: Bool = false, nodeLifecycle: NodeLifecycleOptions = NodeLifecycleOptions(),
+        sampleInterval: Duration = .seconds(10)
     ) {
         self.dataDir = dataDir
         self.host = host
@@ -34,6 +67,12 @@ public struct DaemonOptions: Sendable {
         self.controlLoops = controlLoops
         self.agents = agents
         self.eventTTL = eventTTL
+        self.podRunner = podRunner
+        self.backOffBase = backOffBase
+        self.backOffCap = backOffCap
+        self.subreaper = subreaper
+        self.nodeLifecycle = nodeLifecycle
+        self.sampleInterval = sampleInterval
     }
 
     /// Parses a duration as Kubernetes writes them: `500ms`, `10s`, `5m`, `1h`, `1m30s`.

@@ -35,10 +35,36 @@ struct KctldCommand: AsyncParsableCommand {
     @Flag(help: "Only store and serve: run no controllers, scheduler or node agents.")
     var noControlLoops = false
 
+    @Option(help: "What node agents do with their pods: processes (run each container as a child process) or accept (only mark them accepted; for benchmarks).")
+    var podRunner: String = "processes"
+
+    @Option(help: "Crash-loop back-off: the delay before the second restart, doubling after (e.g. 10s, 500ms).")
+    var backoffBase: String = "10s"
+
+    @Option(help: "Crash-loop back-off: the longest delay between restarts (e.g. 5m).")
+    var backoffCap: String = "5m"
+
+    @Option(help: "How long a node may go without a heartbeat before it is marked NotReady (e.g. 40s).")
+    var nodeMonitorGracePeriod: String = "40s"
+
+    @Option(help: "How long pods stay on a NotReady node before they are evicted (e.g. 5m).")
+    var podEvictionTimeout: String = "5m"
+
+    @Option(help: "How often pods' CPU and memory are sampled from /proc (e.g. 10s).")
+    var sampleInterval: String = "10s"
+
     func validate() throws {
         _ = try parsedListen()
         guard nodes >= 0 else { throw ValidationError("--nodes: must be 0 or more, got \(nodes)") }
-        for (flag, value) in [("--heartbeat-interval", heartbeatInterval), ("--event-ttl", eventTtl)] {
+        guard DaemonOptions.PodRunnerKind(rawValue: podRunner) != nil else {
+            throw ValidationError("--pod-runner: must be processes or accept, got \"\(podRunner)\"")
+        }
+        let durations = [
+            ("--heartbeat-interval", heartbeatInterval), ("--event-ttl", eventTtl), ("--backoff-base", backoffBase),
+            ("--backoff-cap", backoffCap), ("--node-monitor-grace-period", nodeMonitorGracePeriod),
+            ("--pod-eviction-timeout", podEvictionTimeout), ("--sample-interval", sampleInterval),
+        ]
+        for (flag, value) in durations {
             do { _ = try DaemonOptions.parseDuration(value) } catch { throw ValidationError("\(flag): \(error)") }
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -61,7 +87,14 @@ struct KctldCommand: AsyncParsableCommand {
             dataDir: dataDir, host: host, port: port, kubeconfigPath: kubeconfig.isEmpty ? nil : kubeconfig,
             logLevel: Logger.Level(rawValue: logLevel) ?? .info, nodes: nodes, controlLoops: !noControlLoops,
             agents: AgentOptions(heartbeatInterval: try DaemonOptions.parseDuration(heartbeatInterval)),
-            eventTTL: try DaemonOptions.parseDuration(eventTtl))
+            eventTTL: try DaemonOptions.parseDuration(eventTtl),
+            podRunner: DaemonOptions.PodRunnerKind(rawValue: podRunner) ?? .processes,
+            backOffBase: try DaemonOptions.parseDuration(backoffBase), backOffCap: try DaemonOptions.parseDuration(backoffCap),
+            subreaper: true,
+            nodeLifecycle: NodeLifecycleOptions(
+                gracePeriod: try DaemonOptions.parseDuration(nodeMonitorGracePeriod),
+                podEvictionTimeout: try DaemonOptions.parseDuration(podEvictionTimeout)),
+            sampleInterval: try DaemonOptions.parseDuration(sampleInterval))
         do {
             try await Daemon(options: options).run()
         } catch {

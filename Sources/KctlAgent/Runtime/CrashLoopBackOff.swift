@@ -50,16 +50,18 @@ public struct BackOffPolicy: Sendable, Hashable, CustomStringConvertible {
             guard pair.count == 2, !key.isEmpty else {
                 return .failure(ParseError("\"\(trimmed(part))\" is not key=duration"))
             }
+            guard ["initial", "max", "reset"].contains(key) else {
+                return .failure(ParseError("unknown key \"\(key)\" (known: initial, max, reset)"))
+            }
+            guard seen.insert(key).inserted else { return .failure(ParseError("\(key) is given twice")) }
             let text = trimmed(pair[1])
             guard let duration = parseDuration(text) else {
                 return .failure(ParseError("invalid duration \"\(text)\" for \(key) (write it like 500ms, 10s, 2m, 1h)"))
             }
-            guard seen.insert(key).inserted else { return .failure(ParseError("\(key) is given twice")) }
             switch key {
             case "initial": override.initial = duration
             case "max": override.max = duration
-            case "reset": override.resetAfter = duration
-            default: return .failure(ParseError("unknown key \"\(key)\" (known: initial, max, reset)"))
+            default: override.resetAfter = duration
             }
         }
         return .success(override)
