@@ -1,4 +1,0 @@
-import Testing
-@testable import KctlDemo
-
-@Test func demoModuleBuilds() {}
