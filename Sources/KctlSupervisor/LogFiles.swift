@@ -4,8 +4,9 @@ import Glibc
 /// `O_APPEND`), kept small by copy-truncate rotation so the child never has to reopen anything.
 public enum LogFiles {
     /// If `path` is larger than `maxBytes`: shifts path.1 ... up to path.`keep`, copies `path` to
-    /// path.1 and truncates it. Lines the child writes between the copy and the truncation are
-    /// lost, the known price of copy-truncate. Returns whether it rotated.
+    /// path.1 and truncates it (with `keep` 0, only truncates). Lines the child writes between the
+    /// copy and the truncation are lost, the known price of copy-truncate. Returns whether it
+    /// rotated.
     @discardableResult
     public static func rotateIfNeeded(path: String, maxBytes: Int, keep: Int) -> Bool {
         var info = stat()
@@ -36,9 +37,11 @@ public enum LogFiles {
         var chunks: [[UInt8]] = []
         var total = 0
         var newlines = 0
+        // Enough once the last `lines` lines are complete, or once `limitBytes` are read (the
+        // answer is then their suffix, however long those lines are).
         func enough() -> Bool {
             if let lines, newlines > lines { return true }
-            if let limitBytes, total >= limitBytes, lines == nil || newlines > (lines ?? 0) { return true }
+            if let limitBytes, total >= limitBytes { return true }
             return false
         }
         reading: for file in files.reversed() {

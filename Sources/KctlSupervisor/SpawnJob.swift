@@ -164,9 +164,7 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
                 reason: .workingDirectory, errno: code,
                 description: "chdir \"\(spec.workingDirectory ?? "")\": \(errorText(code))")
         case Int(KCTL_STAGE_FORK.rawValue):
-            return Self.setupError("fork", code)
-        case Int(KCTL_STAGE_PIPE.rawValue):
-            return Self.setupError("pipe", code)
+            return Self.setupError("clone", code)
         default:
             return Self.setupError("child setup of \"\(name)\"", code)
         }

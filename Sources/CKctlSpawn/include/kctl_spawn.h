@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/// What the child does between fork and exec. Every pointer is prepared by the caller before the
+/// What the child does between clone and exec. Every pointer is prepared by the caller before the
 /// call: the child only reads them and calls async-signal-safe functions.
 struct kctl_spawn_request {
     /// Executable paths to try in order (a bare name's PATH candidates, or the one path);
@@ -26,8 +26,7 @@ struct kctl_spawn_request {
 /// Where a failed spawn stopped.
 enum kctl_spawn_stage {
     KCTL_STAGE_NONE = 0,
-    /// The parent could not make the error pipe.
-    KCTL_STAGE_PIPE = 1,
+    /// clone, or the child's stack.
     KCTL_STAGE_FORK = 2,
     /// setpgid, prctl or the standard fds, in the child.
     KCTL_STAGE_SETUP = 3,
@@ -46,8 +45,9 @@ struct kctl_spawn_result {
     int path_index;
 };
 
-/// Forks and execs in a new process group. Returns 0 once the child has exec'd; -1 with `result`
-/// filled when any stage failed (the failed child is already reaped).
+/// Starts a child (clone with CLONE_VM|CLONE_VFORK, as posix_spawn does) in a new process group
+/// and execs. Returns 0 once the child has exec'd; -1 with `result` filled when any stage failed
+/// (the failed child is already reaped). Blocks the calling thread until then.
 int kctl_spawn(const struct kctl_spawn_request *request, struct kctl_spawn_result *result);
 
 /// pidfd_open(2); -1 with errno on failure.
