@@ -169,7 +169,10 @@ let package = Package(
         .testTarget(name: "KctlDemoTests", dependencies: ["KctlDemo", "KctlModel"]),
         .testTarget(
             name: "KctlAgentTests",
-            dependencies: ["KctlAgent", "KctlSupervisor", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
+            dependencies: [
+                "KctlAgent", "KctlSupervisor", "KctlControllerRuntime", "KctlStore", "KctlModel",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "KctlAPIServerTests",
             dependencies: ["KctlAPIServer", "KctlDaemon", "KctlClient", "KctlStore", "KctlModel", "KctlTestSupport"]

@@ -23,8 +23,8 @@ for _ in $(seq 1 100); do
   kill -0 $pid 2>/dev/null || { echo "kctld exited"; exit 1; }
   sleep 0.1
 done
-echo "==> kctl apply -f Manifests/nodes.yaml -f Manifests/chat/ -f Manifests/learning/"
-"$bin/kctl" apply -f Manifests/nodes.yaml -f Manifests/chat/ -f Manifests/learning/
+echo "==> kctl apply -f Manifests/nodes.yaml -f Manifests/chat/ -f Manifests/edupro/"
+"$bin/kctl" apply -f Manifests/nodes.yaml -f Manifests/chat/ -f Manifests/edupro/
 echo "==> kctl get deploy,svc,ing,secret,cm,hpa"
 "$bin/kctl" get deploy,svc,ing,secret,cm,hpa
 echo "==> kctl get nodes"

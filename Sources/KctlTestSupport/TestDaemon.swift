@@ -23,12 +23,18 @@ public final class TestDaemon: Sendable {
     /// - Parameters:
     ///   - controlLoops: run controllers, scheduler and node agents (off: store and API only).
     ///   - nodes: simulated nodes to create at start.
-    public static func start(dataDir: String? = nil, controlLoops: Bool = false, nodes: Int = 0) async throws -> TestDaemon {
+    ///   - processes: node agents run pods as real processes (off: they only accept them).
+    ///   - configure: changes to the options (back-off, node lifecycle, ...).
+    public static func start(
+        dataDir: String? = nil, controlLoops: Bool = false, nodes: Int = 0, processes: Bool = false,
+        configure: (inout DaemonOptions) -> Void = { _ in }
+    ) async throws -> TestDaemon {
         let dir = dataDir ?? TestFiles.temporaryDirectory()
         let (urls, continuation) = AsyncStream<String>.makeStream()
-        let options = DaemonOptions(
+        var options = DaemonOptions(
             dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .warning, nodes: nodes,
-            controlLoops: controlLoops)
+            controlLoops: controlLoops, podRunner: processes ? .processes : .accept)
+        configure(&options)
         let task = Task { try await Daemon(options: options).run { continuation.yield($0) } }
         let url = try await withDeadline(seconds: 20) {
             for await url in urls { return url }

@@ -17,7 +17,7 @@ import Testing
     @Test func applySeedManifestsThenGetAndReapply() async throws {
         let d = try await TestDaemon.start()
         defer { Task { await d.stop() } }
-        let apply = await kctl(d, ["apply", "-f", Self.manifests + "/nodes.yaml", "-f", Self.manifests + "/chat", "-f", Self.manifests + "/learning"])
+        let apply = await kctl(d, ["apply", "-f", Self.manifests + "/nodes.yaml", "-f", Self.manifests + "/chat", "-f", Self.manifests + "/edupro"])
         #expect(apply.exitCode == 0, "\(apply.stderr)")
         #expect(apply.stdout.contains("deployment.apps/messages created"))
         #expect(apply.stdout.contains("ingress.networking.k8s.io/chat created"))
@@ -56,7 +56,7 @@ import Testing
         #expect(object["kind"]?.stringValue == "Deployment")
         #expect(object["metadata"]?["uid"]?.stringValue != nil)
 
-        let deleted = await kctl(d, ["delete", "-f", Self.manifests + "/learning"])
+        let deleted = await kctl(d, ["delete", "-f", Self.manifests + "/edupro"])
         #expect(deleted.exitCode == 0, "\(deleted.stderr)")
         #expect(deleted.stdout.contains("deployment.apps \"auth\" deleted"))
     }

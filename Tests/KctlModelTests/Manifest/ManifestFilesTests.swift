@@ -31,8 +31,8 @@ import Testing
         for expected in [
             "Manifests/chat/secret.yaml", "Manifests/chat/configmap.yaml", "Manifests/chat/users.yaml",
             "Manifests/chat/messages.yaml", "Manifests/chat/notifications.yaml", "Manifests/chat/ingress.yaml",
-            "Manifests/chat/hpa.yaml", "Manifests/learning/auth.yaml", "Manifests/learning/course.yaml",
-            "Manifests/learning/ingress.yaml", "Manifests/nodes.yaml",
+            "Manifests/chat/hpa.yaml", "Manifests/edupro/10-auth.yaml", "Manifests/edupro/20-course.yaml",
+            "Manifests/edupro/30-ingress.yaml", "Manifests/nodes.yaml",
         ] {
             #expect(names.contains(expected), "missing \(expected)")
         }
