@@ -54,6 +54,9 @@ extension KctlCommand {
             try await global.withClient { client in
                 let pod = try await Self.pod(for: arguments[0], namespace: namespace, client: client, io: io)
                 let chosen = container ?? arguments.dropFirst().first ?? Self.defaultContainer(of: pod, io: io)
+                if let chosen, !Self.containerNames(of: pod).contains(chosen) {
+                    throw CLIError("container \(chosen) is not valid for pod \(pod.name)")
+                }
                 let options = PodLogOptions(
                     container: chosen, follow: follow, tailLines: tail >= 0 ? tail : nil, limitBytes: limitBytes,
                     previous: previous)
@@ -88,6 +91,12 @@ extension KctlCommand {
                 return first
             default:
                 throw CLIError("cannot get the logs from \(type.groupResource): only pods, deployments and replica sets have logs")
+            }
+        }
+
+        static func containerNames(of pod: KubeObject) -> [String] {
+            ["containers", "initContainers"].flatMap { key in
+                (pod.spec?[key]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
             }
         }
 

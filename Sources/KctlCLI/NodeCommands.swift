@@ -108,7 +108,12 @@ extension KctlCommand {
                 do {
                     try await evict(plan.evict, client: client, deadline: deadline, io: io)
                 } catch let error as DrainTimedOut {
-                    Self.reportFailure(node: node, message: "drain did not complete within \(timeout): \(error.pods)", io: io)
+                    // kubectl's report: the first pod that did not go, then every pod still there.
+                    let first = error.pending.first
+                    let message = "error when waiting for pod \"\(first?.name ?? "")\" in namespace \"\(first?.namespace ?? "default")\" to terminate: context deadline exceeded"
+                    io.err("There are pending pods in node \"\(node)\" when an error occurred: \(message)")
+                    for pod in error.pending { io.err("pod/\(pod.name)") }
+                    Self.reportFailure(node: node, message: message, io: io)
                     throw AlreadyReported()
                 }
                 io.out("node/\(node) drained")
@@ -133,28 +138,28 @@ extension KctlCommand {
                 for pod in evicted {
                     group.addTask {
                         try await NodeScheduling.waitUntilGone(pod, client: client, deadline: deadline)
-                        return pod.name
+                        return pod.key
                     }
                 }
-                var waiting = Set(evicted.map(\.name))
+                var waiting = evicted
                 do {
-                    while let name = try await group.next() {
-                        waiting.remove(name)
-                        io.out("pod/\(name) evicted")
+                    while let key = try await group.next() {
+                        waiting.removeAll { $0.key == key }
+                        io.out("pod/\(key.split(separator: "/").last ?? "") evicted")
                     }
                 } catch is DrainTimedOut {
                     group.cancelAll()
-                    throw DrainTimedOut(pods: waiting.sorted().map { "pod/\($0)" }.joined(separator: ", "))
+                    throw DrainTimedOut(pending: waiting)
                 }
             }
         }
 
-        /// kubectl's lines for a drain that stopped (stderr), then the reason again as the error.
+        /// kubectl's lines for a drain that stopped (stderr), ending with the reason again.
         static func reportFailure(node: String, message: String, io: CommandIO) {
             io.err("error: unable to drain node \"\(node)\" due to error: \(message), continuing command...")
             io.err("There are pending nodes to be drained:")
             io.err(" \(node)")
-            io.err("error: \(message)")
+            io.err(message)
         }
     }
 
@@ -243,14 +248,15 @@ enum NodeScheduling {
             } catch let error as StatusError where error.reason == .notFound {
                 return
             }
-            if let deadline, ContinuousClock.now >= deadline { throw DrainTimedOut(pods: "") }
+            if let deadline, ContinuousClock.now >= deadline { throw DrainTimedOut(pending: [pod]) }
             try await Task.sleep(for: .milliseconds(200))
         }
     }
 }
 
+/// The drain's `--timeout` passed with these pods still there.
 struct DrainTimedOut: Error {
-    var pods: String
+    var pending: [KubeObject]
 }
 
 /// Which pods a drain evicts, and what stops it, decided as kubectl's drain filters decide:

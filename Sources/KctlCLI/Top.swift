@@ -53,14 +53,7 @@ extension KctlCommand.Top {
             try await global.withClient { client in
                 var items: [KubeObject]
                 if let name {
-                    let namespace = global.effectiveNamespace
-                    do {
-                        items = [try await client.podMetrics(namespace: namespace, name: name)]
-                    } catch let error as StatusError where error.reason == .notFound {
-                        let pod = try await client.get(.pod, namespace: namespace, name: name)
-                        throw CLIError(
-                            "Metrics not available for pod \(namespace)/\(name), age: \(Age.since(pod.creationTimestamp, now: Date()))")
-                    }
+                    items = [try await client.podMetrics(namespace: global.effectiveNamespace, name: name)]
                 } else {
                     items = try await client.podMetrics(namespace: global.listNamespace, labelSelector: selector)
                     if items.isEmpty {
@@ -120,15 +113,16 @@ extension KctlCommand.Top {
             let io = CommandIO.current
             try await global.withClient { client in
                 let nodes: [KubeObject]
+                var metrics: [KubeObject]
                 if let name {
+                    metrics = [try await client.nodeMetrics(name: name)]
                     nodes = [try await client.get(.node, namespace: nil, name: name)]
                 } else {
                     nodes = try await client.list(.node, namespace: nil, labelSelector: selector).items
+                    let wanted = Set(nodes.map(\.name))
+                    metrics = try await client.nodeMetrics(labelSelector: selector).filter { wanted.contains($0.name) }
+                    if metrics.isEmpty { throw CLIError("metrics not available yet") }
                 }
-                let wanted = Set(nodes.map(\.name))
-                var metrics = try await client.nodeMetrics(labelSelector: name == nil ? selector : nil)
-                    .filter { wanted.contains($0.name) }
-                if metrics.isEmpty { throw CLIError("metrics not available yet") }
                 if let sortBy {
                     metrics.sort { TopUsage($0["usage"]).value(sortBy) > TopUsage($1["usage"]).value(sortBy) }
                 }

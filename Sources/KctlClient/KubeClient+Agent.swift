@@ -71,6 +71,11 @@ extension KubeClient {
         return (list["items"]?.arrayValue ?? []).compactMap { try? KubeObject(json: $0) }
     }
 
+    /// One node's NodeMetrics; NotFound (404) when it has no sample.
+    public func nodeMetrics(name: String) async throws -> KubeObject {
+        try await sendForObject(method: .GET, path: "/apis/metrics.k8s.io/v1beta1/nodes/\(name)")
+    }
+
     /// Stops a simulated node (kctl's admin API): its agent stops heartbeating, its processes die.
     /// Returns the server's message.
     @discardableResult

@@ -349,6 +349,25 @@ import Testing
         }
     }
 
+    @Test func kubectlsCordonPatchIsAccepted() async throws {
+        try await AgentServer.with { server in
+            _ = try await server.node("node-1")
+            let path = "/api/v1/nodes/node-1"
+            let smp = "application/strategic-merge-patch+json"
+            let cordon = try await server.client.raw(method: "PATCH", path: path, body: Array(#"{"spec":{"unschedulable":true}}"#.utf8), contentType: smp)
+            #expect(cordon.status == 200)
+            #expect(try await server.store.get(.node, namespace: nil, name: "node-1").spec?["unschedulable"] == true)
+            let uncordon = try await server.client.raw(method: "PATCH", path: path, body: Array(#"{"spec":{"unschedulable":null}}"#.utf8), contentType: smp)
+            #expect(uncordon.status == 200)
+            #expect(try await server.store.get(.node, namespace: nil, name: "node-1").spec?["unschedulable"] == nil)
+            // Lists and directives need real strategic merge: still refused.
+            let taints = try await server.client.raw(method: "PATCH", path: path, body: Array(#"{"spec":{"taints":[]}}"#.utf8), contentType: smp)
+            #expect(taints.status == 415)
+            let directive = try await server.client.raw(method: "PATCH", path: path, body: Array(#"{"spec":{"$retainKeys":["x"]}}"#.utf8), contentType: smp)
+            #expect(directive.status == 415)
+        }
+    }
+
     private func items(_ list: JSONValue) -> [JSONValue] { list["items"]?.arrayValue ?? [] }
 
     private func names(_ list: JSONValue) -> [String] {
