@@ -175,10 +175,20 @@ let package = Package(
             ]),
         .testTarget(
             name: "KctlAPIServerTests",
-            dependencies: ["KctlAPIServer", "KctlDaemon", "KctlClient", "KctlStore", "KctlModel", "KctlTestSupport"]
+            dependencies: [
+                "KctlAPIServer", "KctlDaemon", "KctlClient", "KctlStore", "KctlModel", "KctlTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
-            name: "KctlCLITests", dependencies: ["KctlCLI", "KctlDaemon", "KctlClient", "KctlModel", "KctlTestSupport"]),
+            name: "KctlCLITests",
+            dependencies: [
+                "KctlCLI", "KctlDaemon", "KctlClient", "KctlModel", "KctlTestSupport", "KctlAPIServer", "KctlStore",
+                "KctlAgent",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,106 @@
+import Foundation
+import KctlAgent
+import KctlCLI
+import KctlClient
+import KctlDaemon
+import KctlModel
+import KctlTestSupport
+import Testing
+
+/// The chat scenario as real processes through the real daemon: `kctl-demo` replicas run, log,
+/// are healed after `kill -9`, move off a stopped node, and are all gone after `kctl delete` and
+/// after the daemon stops.
+@Suite(.timeLimit(.minutes(3))) struct ProcessesEndToEndTests {
+    func kctl(_ d: TestDaemon, _ args: [String]) async -> CommandResult {
+        await KctlCommand.capture(args + ["--server", d.url])
+    }
+
+    /// The processes this daemon started: found through their `HOME`, which is their pod's
+    /// working directory under the daemon's data dir (other tests run kctl-demo too).
+    static func processes(under dataDir: String) -> [(pid: Int32, pod: String)] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> (Int32, String)? in
+            guard let pid = Int32(entry),
+                let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+            else { return nil }
+            let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard variables.contains(where: { $0.hasPrefix("HOME=\(dataDir)/pods/") }),
+                let pod = variables.first(where: { $0.hasPrefix("POD_NAME=") })?.dropFirst(9)
+            else { return nil }
+            // A zombie's environ is empty, so what is listed here really runs.
+            return (pid, String(pod))
+        }
+    }
+
+    func readyPods(_ d: TestDaemon) async throws -> [Pod] {
+        try await d.client.list(.pod, namespace: "default").items.compactMap { try? Pod($0) }.filter { pod in
+            pod.metadata.deletionTimestamp == nil
+                && pod.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true
+        }
+    }
+
+    @Test func chatRunsAsProcessesHealsMovesAndLeavesNothingBehind() async throws {
+        let d = try await TestDaemon.start(controlLoops: true, nodes: 3, processes: true) { options in
+            options.backOffBase = .milliseconds(200)
+            options.backOffCap = .seconds(1)
+            options.agents.heartbeatInterval = .milliseconds(200)
+            options.nodeLifecycle = NodeLifecycleOptions(gracePeriod: .seconds(2), podEvictionTimeout: .seconds(1))
+        }
+        let dataDir = d.dataDir
+        var stopped = false
+        defer { if !stopped { Task { await d.stop() } } }
+
+        let apply = await kctl(d, ["apply", "-f", TestFiles.repoRoot + "/Manifests/chat"])
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        let want = 5  // users 2, messages 2, notifications 1
+        try await eventually(seconds: 60, "every chat replica ready") { try await readyPods(d).count == want }
+        #expect(Self.processes(under: dataDir).count == want)
+
+        // Logs through the API.
+        let users = try #require(try await readyPods(d).first { $0.metadata.labels?["component"] == "users" })
+        let userName = try #require(users.metadata.name)
+        let logs = await kctl(d, ["logs", userName])
+        #expect(logs.exitCode == 0, "\(logs.stderr)")
+        #expect(logs.stdout.contains("listening on \(users.status?.podIP ?? "?")"), "\(logs.stdout)")
+
+        // kill -9 of a replica: restarted in place, restartCount 1.
+        let victim = try #require(Self.processes(under: dataDir).first { $0.pod == userName })
+        kill(victim.pid, SIGKILL)
+        try await eventually(seconds: 30, "the killed replica restarted and ready") {
+            let pod = try Pod(try await d.client.get(.pod, namespace: "default", name: userName))
+            return pod.status?.containerStatuses?.first?.restartCount == 1
+                && pod.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true
+        }
+        #expect(Self.processes(under: dataDir).contains { $0.pod == userName && $0.pid != victim.pid })
+
+        // A stopped node: its processes die, its pods are replaced on the other nodes.
+        let onNode1 = try await readyPods(d).filter { $0.spec?.nodeName == "node-1" }.compactMap(\.metadata.name)
+        let stop = await kctl(d, ["node", "stop", "node-1"])
+        #expect(stop.exitCode == 0, "\(stop.stderr)")
+        try await eventually(seconds: 30, "node-1's processes gone") {
+            !Self.processes(under: dataDir).contains { onNode1.contains($0.pod) }
+        }
+        try await eventually(seconds: 60, "replaced on the surviving nodes") {
+            let ready = try await readyPods(d)
+            return ready.count == want && ready.allSatisfy { $0.spec?.nodeName != "node-1" }
+        }
+        let start = await kctl(d, ["node", "start", "node-1"])
+        #expect(start.exitCode == 0, "\(start.stderr)")
+
+        // Deleting the manifests stops every process (node-1's evicted pods finish once it is back).
+        let deleted = await kctl(d, ["delete", "-f", TestFiles.repoRoot + "/Manifests/chat"])
+        #expect(deleted.exitCode == 0, "\(deleted.stderr)")
+        try await eventually(seconds: 60, "no pod and no process left") {
+            try await d.client.list(.pod, namespace: "default").items.isEmpty
+                && Self.processes(under: dataDir).isEmpty
+        }
+
+        // And stopping the daemon leaves nothing either.
+        _ = await kctl(d, ["apply", "-f", TestFiles.repoRoot + "/Manifests/chat"])
+        try await eventually(seconds: 60, "running again") { Self.processes(under: dataDir).count == want }
+        stopped = true
+        await d.stop(removeData: false)
+        #expect(Self.processes(under: dataDir).isEmpty)
+        try? FileManager.default.removeItem(atPath: dataDir)
+    }
+}
