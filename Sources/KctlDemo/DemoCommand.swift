@@ -62,11 +62,9 @@ public struct DemoCommand: AsyncParsableCommand {
             print("kctl-demo crash: exiting with code \(code) (\(settings.podName))")
             DemoServer.exitProcess(code)
         case .sleep:
-            print("kctl-demo sleep: waiting for SIGTERM (\(settings.podName))")
-            fflush(nil)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [WaitForShutdown()], gracefulShutdownSignals: [.sigterm, .sigint],
+                    services: [WaitForShutdown(podName: settings.podName)], gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: Logger(label: "sleep")))
             try await group.run()
             print("kctl-demo sleep: stopping")
@@ -83,7 +81,14 @@ public struct DemoCommand: AsyncParsableCommand {
     }
 }
 
-/// A service that does nothing until shutdown: the `sleep` role.
+/// A service that does nothing until shutdown: the `sleep` role. It says so only once running,
+/// when the service group already traps SIGTERM (earlier, SIGTERM would still kill it outright).
 struct WaitForShutdown: Service {
-    func run() async throws { try? await gracefulShutdown() }
+    let podName: String
+
+    func run() async throws {
+        print("kctl-demo sleep: waiting for SIGTERM (\(podName))")
+        fflush(nil)
+        try? await gracefulShutdown()
+    }
 }

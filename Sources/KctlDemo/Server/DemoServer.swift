@@ -44,6 +44,7 @@ public struct DemoServer: Sendable {
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: quietLogger))
         try await group.run()
+        logger.info("\(role.rawValue) stopped: in-flight requests finished")
     }
 
     /// Serves while `body` runs, then shuts down gracefully. `body` gets the bound address (with

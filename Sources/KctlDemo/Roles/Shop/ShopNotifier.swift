@@ -51,10 +51,13 @@ struct ShopNotifier: DemoRoleHandler {
 
         func run() async throws {
             let seconds = MetricsRegistry.format(wait.seconds)
+            // The same failure (say, no address for the queue) is logged once, not every second.
+            var lastProblem: String?
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 do {
                     let answer = try await queue.send(
                         "POST", "/queue/dequeue?wait=\(seconds)", timeout: wait + .seconds(5))
+                    lastProblem = nil
                     switch answer.status {
                     case 200: try await send(try answer.decode(QueueItem.self))
                     case 204: continue
@@ -64,7 +67,9 @@ struct ShopNotifier: DemoRoleHandler {
                     return
                 } catch {
                     metrics.increment("notifier_errors_total")
-                    logger.warning("polling the queue: \(error)")
+                    let problem = "\(error)"
+                    if problem != lastProblem { logger.warning("polling the queue: \(problem) (retrying every second)") }
+                    lastProblem = problem
                     // Back off a little; stop at once on shutdown.
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
                 }
