@@ -64,7 +64,8 @@ public struct DemoCommand: AsyncParsableCommand {
         case .sleep:
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [WaitForShutdown(podName: settings.podName)], gracefulShutdownSignals: [.sigterm, .sigint],
+                    services: [WaitForShutdown(podName: settings.podName)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: Logger(label: "sleep")))
             try await group.run()
             print("kctl-demo sleep: stopping")

@@ -9,7 +9,8 @@ import Testing
 @Suite struct ManifestTests {
     static var files: [String] {
         let root = Demo.repositoryRoot.appendingPathComponent("Manifests")
-        let all = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        let all =
+            FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
         return all.filter { ["yaml", "yml"].contains($0.pathExtension) }
             .map { String($0.path.dropFirst(Demo.repositoryRoot.path.count + 1)) }.sorted()
     }

@@ -12,7 +12,8 @@ enum UpstreamError: Error, CustomStringConvertible {
         switch self {
         case .unresolved(let name):
             let key = name.uppercased()
-            return "\(name): no address (set \(key)_URL, or create Service \(name) before this pod starts so it gets \(key)_SERVICE_HOST)"
+            return "\(name): no address (set \(key)_URL, or create Service \(name) before this pod starts "
+                + "so it gets \(key)_SERVICE_HOST)"
         case .unreachable(let name, let why): return "\(name) unreachable: \(why)"
         }
     }

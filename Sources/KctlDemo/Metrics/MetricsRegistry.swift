@@ -68,7 +68,8 @@ public final class MetricsRegistry: Sendable {
                 continue
             }
             for (labels, value) in family.samples.sorted(by: { $0.key < $1.key }) {
-                text += labels.isEmpty ? "\(name) \(Self.format(value))\n" : "\(name){\(labels)} \(Self.format(value))\n"
+                text +=
+                    labels.isEmpty ? "\(name) \(Self.format(value))\n" : "\(name){\(labels)} \(Self.format(value))\n"
             }
         }
         return text

@@ -133,6 +133,7 @@ public struct DemoServer: Sendable {
             case .shopQueue: ShopQueue.self
             case .shopNotifier: ShopNotifier.self
             case .legacyMonolith: LegacyMonolith.self
+            // crash, sleep and tail serve nothing in kctl-demo; asked to serve, they echo.
             case .httpEcho, .crash, .sleep, .tail: HTTPEcho.self
             }
         return try type.init(environment)

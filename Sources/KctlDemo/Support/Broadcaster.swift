@@ -12,7 +12,8 @@ final class Broadcaster<Value: Sendable>: Sendable {
     /// A stream of the values published from now on; it ends when `finishAll()` is called or the
     /// consumer stops iterating (cancellation).
     func subscribe() -> AsyncStream<Value> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Value.self, bufferingPolicy: .bufferingNewest(bufferSize))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Value.self, bufferingPolicy: .bufferingNewest(bufferSize))
         let id = UUID()
         subscribers.withLock { $0[id] = continuation }
         continuation.onTermination = { [weak self] _ in

@@ -10,7 +10,8 @@ import Testing
 
     /// Runs users, notifications and messages together; `body` gets the three base URLs.
     func withChat(
-        messagesEnvironment: [String: String] = [:], _ body: (_ users: String, _ messages: String, _ notifications: String) async throws -> Void
+        messagesEnvironment: [String: String] = [:],
+        _ body: (_ users: String, _ messages: String, _ notifications: String) async throws -> Void
     ) async throws {
         let directory = try Demo.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -35,7 +36,9 @@ import Testing
     @Test func usersLookupNeedsTheTokenAndServesBothPathForms() async throws {
         try await Demo.with(.chatUsers, ["CHAT_API_TOKEN": Self.token, "USERS": "alice,bob:Bob Builder"]) { users in
             #expect(try await Demo.http.get("\(users)/users/alice").status == 401)
-            #expect(try await Demo.http.get("\(users)/users/alice", headers: [("Authorization", "Bearer wrong")]).status == 401)
+            #expect(
+                try await Demo.http.get("\(users)/users/alice", headers: [("Authorization", "Bearer wrong")]).status
+                    == 401)
             let auth = [("Authorization", "Bearer \(Self.token)")]
             let alice = try await Demo.http.get("\(users)/users/alice", headers: auth)
             #expect(alice.status == 200)

@@ -27,8 +27,10 @@ import Testing
                 #expect(list.count == EduproCourse.catalogue.count)
                 #expect(try await Demo.http.get("\(course)/course/courses/1").status == 401)
                 #expect(
-                    try await Demo.http.get("\(course)/course/courses/1", headers: [("Authorization", "Bearer forged.token")])
-                        .status == 401)
+                    try await Demo.http.get(
+                        "\(course)/course/courses/1", headers: [("Authorization", "Bearer forged.token")]
+                    )
+                    .status == 401)
                 let page = try await Demo.http.get(
                     "\(course)/course/courses/1", headers: [("Authorization", "Bearer \(token)")])
                 #expect(page.status == 200)

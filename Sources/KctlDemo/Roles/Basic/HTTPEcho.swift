@@ -18,7 +18,7 @@ struct HTTPEcho: DemoRoleHandler {
     }
 
     func echo(_ request: Request) -> Response {
-        Response.text(
-            .ok, "\(request.method) \(request.head.path ?? "/") HTTP/1.1\nversion: \(settings.version)\npod: \(settings.podName)\n")
+        let line = "\(request.method) \(request.head.path ?? "/") HTTP/1.1"
+        return Response.text(.ok, "\(line)\nversion: \(settings.version)\npod: \(settings.podName)\n")
     }
 }

@@ -43,7 +43,8 @@ struct ChatMessages: DemoRoleHandler {
             rate.withLock { $0.rate(at: .now) }
         }
         metrics.declare("messages_rejected_total", .counter, help: "Messages refused, by reason.")
-        metrics.declare("notifications_failed_total", .counter, help: "Messages whose notification could not be delivered.")
+        metrics.declare(
+            "notifications_failed_total", .counter, help: "Messages whose notification could not be delivered.")
         let stream = self.stream
         metrics.gauge("websocket_clients", help: "Clients connected to /messages/stream.") {
             Double(stream.subscriberCount)
@@ -112,7 +113,9 @@ struct ChatMessages: DemoRoleHandler {
         let event = #"{"kind":"message","message":\#(Self.encode(message))}"#
         do {
             let answer = try await notifications.send("POST", "/notifications", body: event, timeout: notifyTimeout)
-            if answer.status / 100 != 2 { throw UpstreamError.unreachable("notifications", "answered \(answer.status)") }
+            if answer.status / 100 != 2 {
+                throw UpstreamError.unreachable("notifications", "answered \(answer.status)")
+            }
         } catch {
             metrics.increment("notifications_failed_total")
             environment.logger.warning("notifying message \(message.id) failed: \(error)")

@@ -21,12 +21,15 @@ struct ChatNotifications: DemoRoleHandler {
     let metrics: MetricsRegistry
 
     init(_ environment: RoleEnvironment) {
-        ring = Locked(Ring(alerts: BoundedRing(capacity: environment.settings.integer("NOTIFICATIONS_LIMIT", default: 1000))))
+        ring = Locked(
+            Ring(alerts: BoundedRing(capacity: environment.settings.integer("NOTIFICATIONS_LIMIT", default: 1000))))
         metrics = environment.metrics
         metrics.declare("notifications_total", .counter, help: "Notifications received.")
         metrics.set("notifications_total", 0)
         let ring = self.ring
-        metrics.gauge("notifications_stored", help: "Notifications kept in memory.") { Double(ring.current.alerts.count) }
+        metrics.gauge("notifications_stored", help: "Notifications kept in memory.") {
+            Double(ring.current.alerts.count)
+        }
         let stream = self.stream
         metrics.gauge("websocket_clients", help: "Clients connected to /notifications/stream.") {
             Double(stream.subscriberCount)

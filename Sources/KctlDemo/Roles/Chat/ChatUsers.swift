@@ -21,7 +21,9 @@ struct ChatUsers: DemoRoleHandler {
         let entries = environment.settings["USERS"].map { $0.split(separator: ",").map(String.init) } ?? Self.seed
         var users: [String: User] = [:]
         for entry in entries {
-            let parts = entry.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            let parts = entry.split(separator: ":", maxSplits: 1).map {
+                String($0).trimmingCharacters(in: .whitespaces)
+            }
             guard let name = parts.first, !name.isEmpty else { continue }
             users[name] = User(name: name, displayName: parts.count > 1 ? parts[1] : name.capitalized)
         }

@@ -78,5 +78,7 @@ struct EduproAuth: DemoRoleHandler {
         }
     }
 
-    static func time(_ seconds: Int64) -> String { Timestamp.format(Date(timeIntervalSince1970: TimeInterval(seconds))) }
+    static func time(_ seconds: Int64) -> String {
+        Timestamp.format(Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
 }

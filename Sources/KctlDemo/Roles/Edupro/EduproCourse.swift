@@ -42,7 +42,8 @@ struct EduproCourse: DemoRoleHandler {
     func install(on api: RouterGroup<DemoContext>, router: Router<DemoContext>) {
         api.get("courses") { _, _ in Response.json(.ok, Self.catalogue) }
         api.get("courses/:id") { request, context in
-            guard let id = context.parameters.get("id", as: Int.self), let course = Self.catalogue.first(where: { $0.id == id })
+            guard let id = context.parameters.get("id", as: Int.self),
+                let course = Self.catalogue.first(where: { $0.id == id })
             else {
                 return Response.error(.notFound, "no such course")
             }

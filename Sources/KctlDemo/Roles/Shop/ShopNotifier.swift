@@ -68,7 +68,9 @@ struct ShopNotifier: DemoRoleHandler {
                 } catch {
                     metrics.increment("notifier_errors_total")
                     let problem = "\(error)"
-                    if problem != lastProblem { logger.warning("polling the queue: \(problem) (retrying every second)") }
+                    if problem != lastProblem {
+                        logger.warning("polling the queue: \(problem) (retrying every second)")
+                    }
                     lastProblem = problem
                     // Back off a little; stop at once on shutdown.
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }

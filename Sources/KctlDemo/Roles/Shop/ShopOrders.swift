@@ -43,7 +43,8 @@ struct ShopOrders: DemoRoleHandler {
         metrics = environment.metrics
         self.environment = environment
         metrics.declare("orders_total", .counter, help: "Orders, by outcome (paid, declined).")
-        metrics.declare("orders_notification_failures_total", .counter, help: "Paid orders whose notification could not be queued.")
+        metrics.declare(
+            "orders_notification_failures_total", .counter, help: "Paid orders whose notification could not be queued.")
     }
 
     func install(on api: RouterGroup<DemoContext>, router: Router<DemoContext>) {
@@ -65,7 +66,8 @@ struct ShopOrders: DemoRoleHandler {
         guard let body, let customer = body.customer, !customer.isEmpty, let item = body.item, !item.isEmpty,
             let amount = body.amount, amount > 0
         else {
-            return Response.error(.badRequest, #"expected {"customer": "...", "item": "...", "amount": positive number}"#)
+            return Response.error(
+                .badRequest, #"expected {"customer": "...", "item": "...", "amount": positive number}"#)
         }
         var order = Order(
             id: "ord-" + UUID().uuidString.prefix(8).lowercased(), customer: customer, item: item, amount: amount,

@@ -39,7 +39,9 @@ struct ShopPayment: DemoRoleHandler {
                 metrics.increment("payments_total", labels: [("result", "declined")])
                 return Response.json(
                     .paymentRequired,
-                    Payment(id: id, orderId: orderId, amount: amount, status: "declined", reason: "amount over the limit of \(MetricsRegistry.format(limit))"))
+                    Payment(
+                        id: id, orderId: orderId, amount: amount, status: "declined",
+                        reason: "amount over the limit of \(MetricsRegistry.format(limit))"))
             }
             metrics.increment("payments_total", labels: [("result", "approved")])
             return Response.json(.created, Payment(id: id, orderId: orderId, amount: amount, status: "approved"))
