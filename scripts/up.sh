@@ -27,8 +27,9 @@ echo "==> kctl apply -f Manifests/nodes.yaml -f Manifests/chat/ -f Manifests/edu
 "$bin/kctl" apply -f Manifests/nodes.yaml -f Manifests/chat/ -f Manifests/edupro/
 echo "==> waiting for the replicas to run and be ready"
 for i in $(seq 1 120); do
-  total=$("$bin/kctl" get pods --no-headers 2>/dev/null | wc -l)
-  ready=$("$bin/kctl" get pods --no-headers 2>/dev/null | awk '{split($2, r, "/"); if (r[1] == r[2] && $3 == "Running") n++} END {print n+0}')
+  pods=$("$bin/kctl" get pods --no-headers 2>/dev/null || true)
+  total=$(printf '%s' "$pods" | grep -c . || true)
+  ready=$(printf '%s\n' "$pods" | awk '{split($2, r, "/"); if (r[1] == r[2] && $3 == "Running") n++} END {print n+0}')
   echo "    ${ready}/${total} pods ready"
   [ "$total" -gt 0 ] && [ "$ready" -eq "$total" ] && break
   sleep 1

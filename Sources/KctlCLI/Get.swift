@@ -37,6 +37,9 @@ extension KctlCommand {
         @Flag(name: .customLong("show-labels"), help: "Show each object's labels as the last column.")
         var showLabels = false
 
+        @Flag(name: .customLong("no-headers"), help: "Leave out the header line of tables.")
+        var noHeaders = false
+
         func validate() throws {
             if resources.isEmpty {
                 throw ValidationError("you must specify the type of resource to get, e.g. \"kctl get pods\"")
@@ -122,7 +125,7 @@ extension KctlCommand {
         private func layout(_ type: ResourceType, multipleKinds: Bool) -> TableLayout {
             TableLayout(
                 type: type, wide: output == .wide, withNamespace: global.allNamespaces && type.namespaced,
-                qualifyNames: multipleKinds, showLabels: showLabels)
+                qualifyNames: multipleKinds, showLabels: showLabels, noHeaders: noHeaders)
         }
 
         private func noResourcesMessage(_ types: [ResourceType]) -> String {
@@ -141,7 +144,7 @@ extension KctlCommand {
             let list = try await client.list(type, namespace: ns, labelSelector: selector, fieldSelector: fields)
             let layout = layout(type, multipleKinds: false)
             var widths: [Int] = []
-            var headerPrinted = false
+            var headerPrinted = noHeaders
             func emit(_ object: KubeObject) {
                 switch output {
                 case .name: io.out(Printers.qualifiedName(type, object.name))
@@ -164,7 +167,7 @@ extension KctlCommand {
                 let rows = [layout.header()] + list.items.map { layout.cells($0, now: Date()) }
                 widths = Printers.columnWidths(rows)
                 headerPrinted = true
-                io.out(lines: rows.map { Printers.row(cells: $0, widths: widths) })
+                io.out(lines: rows.dropFirst(noHeaders ? 1 : 0).map { Printers.row(cells: $0, widths: widths) })
             } else {
                 for object in list.items { emit(object) }
             }

@@ -64,6 +64,7 @@ struct TableLayout: Sendable {
     var withNamespace: Bool
     var qualifyNames: Bool
     var showLabels: Bool
+    var noHeaders = false
 
     func header() -> [String] {
         var names = ObjectTable.columns(for: type).filter { wide || $0.priority == 0 }.map(\.name)
@@ -85,6 +86,6 @@ struct TableLayout: Sendable {
     }
 
     func render(_ objects: [KubeObject], now: Date) -> [String] {
-        Printers.table([header()] + objects.map { cells($0, now: now) })
+        Array(Printers.table([header()] + objects.map { cells($0, now: now) }).dropFirst(noHeaders ? 1 : 0))
     }
 }
