@@ -6,7 +6,7 @@ import ArgumentParser
 struct KctlBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kctl-bench",
-        abstract: "kctl benchmarks: the store and API (default), and the scheduler.",
-        subcommands: [BenchCommand.self, SchedulerBench.self],
+        abstract: "kctl benchmarks: the store and API (default), the scheduler, and the node agents.",
+        subcommands: [BenchCommand.self, SchedulerBench.self, AgentBench.self],
         defaultSubcommand: BenchCommand.self)
 }
