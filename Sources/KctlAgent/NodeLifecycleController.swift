@@ -78,6 +78,7 @@ public final class NodeLifecycleController: ServiceLifecycle.Service, Sendable {
                 queue.add(ObjectKey(namespace: nil, name: name))
             case .deleted:
                 tracker.withLock { $0.forget(name) }
+                queue.add(ObjectKey(namespace: nil, name: name))  // its pods are orphans now
             }
         }
         leases.addHandler { event in
@@ -101,7 +102,10 @@ public final class NodeLifecycleController: ServiceLifecycle.Service, Sendable {
     // MARK: Reconciling one node
 
     func reconcile(_ name: String) async throws -> ReconcileResult {
-        guard let node = nodes.get(namespace: nil, name: name) else { return .done }
+        guard let node = nodes.get(namespace: nil, name: name) else {
+            try await collectPods(ofDeletedNode: name)
+            return .done
+        }
         let now = clock.elapsed()
         let (fresh, staleAt) = tracker.withLock { ($0.isFresh(name, at: now), $0.staleAt(name)) }
         let stamp = Stamp.time(clock.date())
@@ -150,6 +154,24 @@ public final class NodeLifecycleController: ServiceLifecycle.Service, Sendable {
             return .requeueAfter(max(next - now, .milliseconds(1)))
         }
         return .done
+    }
+
+    /// Kubernetes' pod garbage collection: pods bound to a Node that no longer exists have no
+    /// agent left to stop them or to finish their deletion, so they are deleted at once (grace
+    /// period 0) and their controllers replace them.
+    private func collectPods(ofDeletedNode node: String) async throws {
+        guard options.evictPods else { return }
+        for object in pods.list(index: NodeAgents.nodeNameIndex, value: node) {
+            do {
+                _ = try await store.delete(
+                    .pod, namespace: object.namespace, name: object.name, preconditions: .init(uid: object.uid),
+                    gracePeriodSeconds: 0)
+                logger.info("node-lifecycle: deleted pod \(object.key): its node \(node) no longer exists")
+                await events.normal(object, reason: "PodGCOrphaned", message: "Deleting pod of deleted node \(node)")
+            } catch let error as StatusError where error.reason == .notFound || error.reason == .conflict {
+                continue
+            }
+        }
     }
 
     /// Deletes the pods on `node` whose time on an unreachable node is up; returns when the next

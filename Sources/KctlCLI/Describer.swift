@@ -308,9 +308,16 @@ enum Describer {
         } else if let waiting = state?["waiting"] {
             w.pair(title, "Waiting", indent: indent)
             w.pair("Reason", waiting["reason"]?.stringValue ?? "", indent: indent + 2)
+            // The runtime's message says why it waits and, in back-off, when the next restart is due.
+            if let message = waiting["message"]?.stringValue, !message.isEmpty {
+                w.pair("Message", message, indent: indent + 2)
+            }
         } else if let terminated = state?["terminated"] {
             w.pair(title, "Terminated", indent: indent)
             w.pair("Reason", terminated["reason"]?.stringValue ?? "", indent: indent + 2)
+            if let message = terminated["message"]?.stringValue, !message.isEmpty {
+                w.pair("Message", message, indent: indent + 2)
+            }
             w.pair("Exit Code", "\(terminated["exitCode"]?.intValue ?? 0)", indent: indent + 2)
             w.pair("Started", timestamp(terminated["startedAt"]?.stringValue), indent: indent + 2)
             w.pair("Finished", timestamp(terminated["finishedAt"]?.stringValue), indent: indent + 2)

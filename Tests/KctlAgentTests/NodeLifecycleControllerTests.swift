@@ -56,6 +56,22 @@ let unreachableTaints = ["node.kubernetes.io/unreachable:NoSchedule", "node.kube
         }
     }
 
+    @Test func podsOfADeletedNodeAreDeletedAtOnce() async throws {
+        try await withStore { store in
+            let clock = ManualClock()
+            try await SimulatedNodes.ensure(store: store, count: 2, logger: testLogger)
+            _ = try await store.create(pod("orphan", node: "node-1"), as: .pod)
+            _ = try await store.create(pod("kept", node: "node-2"), as: .pod)
+            let lifecycle = NodeLifecycleController(store: store, logger: testLogger, clock: clock)
+            try await whileRunning([{ try await lifecycle.run() }]) {
+                try await eventually("watching") { lifecycle.pods.list(index: NodeAgents.nodeNameIndex, value: "node-1").count == 1 }
+                _ = try await store.delete(.node, namespace: nil, name: "node-1")
+                try await eventually("the orphan is gone") { try await find(store, .pod, "default", "orphan") == nil }
+                #expect(try await find(store, .pod, "default", "kept") != nil)
+            }
+        }
+    }
+
     @Test func podsAreEvictedFromUnreachableNodesUnlessTheyTolerateIt() async throws {
         try await withStore { store in
             let clock = ManualClock()
