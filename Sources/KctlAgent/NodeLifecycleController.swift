@@ -117,6 +117,7 @@ public final class NodeLifecycleController: ServiceLifecycle.Service, Sendable {
                     $0.status = NodeLifecycleDecision.unknownStatus($0.status, now: stamp)
                 }
                 await events.normal(updated, reason: "NodeNotReady", message: "Node \(name) status is now: NodeNotReady")
+                try await markPodsNotReady(on: name, now: stamp)
             }
             if taints {
                 _ = try await store.update(.node, namespace: nil, name: name, subresource: .main) {
@@ -154,6 +155,33 @@ public final class NodeLifecycleController: ServiceLifecycle.Service, Sendable {
             return .requeueAfter(max(next - now, .milliseconds(1)))
         }
         return .done
+    }
+
+    /// Marks every pod on an unreachable node not ready (`Ready=False`), as Kubernetes does: no
+    /// one can vouch for them any more, so they stop receiving traffic long before eviction.
+    private func markPodsNotReady(on node: String, now: String) async throws {
+        guard options.evictPods else { return }
+        for object in pods.list(index: NodeAgents.nodeNameIndex, value: node) {
+            do {
+                _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .status) {
+                    pod in
+                    guard pod.uid == object.uid, var conditions = pod.status?["conditions"]?.arrayValue else { return }
+                    for index in conditions.indices where conditions[index]["type"]?.stringValue == "Ready" {
+                        guard conditions[index]["status"]?.stringValue != "False" else { continue }
+                        var condition = conditions[index].objectValue ?? [:]
+                        condition["status"] = "False"
+                        condition["reason"] = "NodeNotReady"
+                        condition["message"] = .string("Node \(node) is not reachable")
+                        condition["lastTransitionTime"] = .string(now)
+                        conditions[index] = .object(condition)
+                    }
+                    pod.json["status"]?["conditions"] = .array(conditions)
+                }
+            } catch let error as StatusError where error.reason == .notFound || error.reason == .conflict {
+                continue
+            }
+        }
+        logger.info("node-lifecycle: marked the pods on \(node) not ready")
     }
 
     /// Kubernetes' pod garbage collection: pods bound to a Node that no longer exists have no

@@ -56,6 +56,28 @@ let unreachableTaints = ["node.kubernetes.io/unreachable:NoSchedule", "node.kube
         }
     }
 
+    @Test func podsOnAnUnreachableNodeAreMarkedNotReady() async throws {
+        try await withStore { store in
+            let clock = ManualClock()
+            try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
+            var ready = pod("served", node: "node-1")
+            ready.status = ["phase": "Running", "conditions": [["type": "Ready", "status": "True"]]]
+            _ = try await store.create(ready, as: .pod)
+            let lifecycle = NodeLifecycleController(
+                store: store, logger: testLogger, clock: clock, options: NodeLifecycleOptions(podEvictionTimeout: .seconds(300)))
+            try await whileRunning([{ try await lifecycle.run() }]) {
+                try await eventually("a staleness check due") { lifecycle.queue.delayedCount >= 1 }
+                clock.advance(by: .seconds(40))
+                try await eventually("the pod is not ready") {
+                    let pod = try await store.get(.pod, namespace: "default", name: "served")
+                    let condition = pod.status?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "Ready" }
+                    return condition?["status"]?.stringValue == "False"
+                        && condition?["reason"]?.stringValue == "NodeNotReady"
+                }
+            }
+        }
+    }
+
     @Test func podsOfADeletedNodeAreDeletedAtOnce() async throws {
         try await withStore { store in
             let clock = ManualClock()
