@@ -47,7 +47,8 @@ struct SchedulerBench: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let (urls, continuation) = AsyncStream<String>.makeStream()
             let options = DaemonOptions(
-                dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .error, nodes: e2eNodes)
+                dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .error, nodes: e2eNodes,
+                podRunner: .accept)  // the control plane alone: agents acknowledge pods, run no process
             let daemon = Task { try await Daemon(options: options).run { continuation.yield($0) } }
             var url = ""
             for await u in urls { url = u; break }
