@@ -44,6 +44,7 @@ struct AgentBench: AsyncParsableCommand {
 
     /// One supervisor's figures, in milliseconds unless named otherwise.
     struct Figures {
+        /// For the program alone (the benchmark's own posix_spawn): spawn to running.
         var createToRunning: [Double] = []
         var createToBound: [Double] = []
         var createToReady: [Double] = []
@@ -69,10 +70,14 @@ struct AgentBench: AsyncParsableCommand {
         let dir = workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("kctl-bench-agent-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ledger = ProcessLedger(file: dir + "/pids")
+        // Other work on the machine shows in the tails: say how busy it was.
+        let loadBefore = Self.loadAverage()
         let announcements = try Announcements { ledger.child($0) }
         var kctldFigures = Figures()
         var supervisordFigures = Figures()
+        var bare: [Double] = []
         do {
+            bare = try await measureBareStarts(dir: dir, announcements: announcements)
             if systems.contains(.kctld) { kctldFigures = try await measureKctld(dir: dir, ledger: ledger, announcements: announcements) }
             if systems.contains(.supervisord) {
                 supervisordFigures = try await measureSupervisord(dir: dir, ledger: ledger, announcements: announcements)
@@ -86,7 +91,8 @@ struct AgentBench: AsyncParsableCommand {
         await ledger.stopAll()
         announcements.stop()
         if ownDir { try? FileManager.default.removeItem(atPath: dir) }
-        print(report(kctld: kctldFigures, supervisord: supervisordFigures))
+        print(report(kctld: kctldFigures, supervisord: supervisordFigures, bare: bare))
+        print("load average (1, 5, 15 min) at start: \(loadBefore); at end: \(Self.loadAverage())")
     }
 
     // MARK: kctld
@@ -215,6 +221,29 @@ struct AgentBench: AsyncParsableCommand {
         return figures
     }
 
+    // MARK: The program alone
+
+    /// The floor under both supervisors: the benchmark itself spawns the program (bash, its
+    /// /dev/udp datagram) and times spawn to announcement, `processes` times, one at a time.
+    func measureBareStarts(dir: String, announcements: Announcements) async throws -> [Double] {
+        progress("the program alone: \(processes) starts with posix_spawn")
+        let bash = try Self.resolve("bash")
+        var latencies: [Double] = []
+        for i in 0..<processes {
+            let name = String(format: "bare-%03d", i)
+            let start = Monotonic.now()
+            let process = try LaunchedProcess.spawn(
+                name, executable: bash, arguments: ["-c", announcements.program(name: name)], log: "/dev/null")
+            let running = await announcements.stamps.wait("\(name)#1", timeout: .seconds(10))
+            kill(process.pid, SIGKILL)
+            while process.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+            guard let running else { throw BenchError("the program alone did not announce itself within 10 s") }
+            latencies.append(Monotonic.milliseconds(from: start, to: running.at))
+            try await Task.sleep(for: .milliseconds(pauseMilliseconds))
+        }
+        return latencies
+    }
+
     // MARK: The shared phases
 
     /// Lets the supervisor settle, checks every process still runs, and measures its CPU share
@@ -264,6 +293,11 @@ struct AgentBench: AsyncParsableCommand {
             return "\(dir)/\(executable)"
         }
         throw BenchError("\(executable) not found in PATH")
+    }
+
+    static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     static func tail(_ path: String) -> String {

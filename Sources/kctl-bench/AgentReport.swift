@@ -3,13 +3,14 @@ import Foundation
 extension AgentBench {
     /// One table per figure: kctld, the reference measured in the same run (or a goal, or a
     /// quoted figure, named as such), and their ratio.
-    func report(kctld k: Figures, supervisord s: Figures) -> String {
+    func report(kctld k: Figures, supervisord s: Figures, bare: [Double]) -> String {
         func p(_ values: [Double], _ q: Double) -> Double { Workload.percentile(values, q) }
         let n = processes
         var heal = ComparisonTable()
         heal.add("kill -9 to replacement running, p50 ms (\(n) kills)", p(k.heal, 50), "supervisord p50, ms", p(s.heal, 50))
         heal.add("kill -9 to replacement running, p99 ms", p(k.heal, 99), "supervisord p99, ms", p(s.heal, 99))
         heal.add("kill -9 to replacement running, p99 ms", p(k.heal, 99), "issue goal, ms", 50)
+        heal.add("kill -9 to replacement running, p50 ms", p(k.heal, 50), "the program alone, spawn to running, p50 ms", p(bare, 50))
 
         var idle = ComparisonTable()
         idle.add("CPU, % of a core (\(n) idle processes, \(idleSeconds) s)", k.idleCorePercent, "supervisord, % of a core", s.idleCorePercent)
@@ -19,6 +20,7 @@ extension AgentBench {
         var start = ComparisonTable()
         start.add("create to process running, p50 ms (\(n) pods, one at a time)", p(k.createToRunning, 50), "supervisord startProcess to running, p50 ms", p(s.createToRunning, 50))
         start.add("create to process running, p99 ms", p(k.createToRunning, 99), "supervisord startProcess to running, p99 ms", p(s.createToRunning, 99))
+        start.add("create to process running, p50 ms", p(k.createToRunning, 50), "the program alone, spawn to running, p50 ms", p(bare, 50))
         start.add("create to bound (scheduled) in the watch, p50 ms", p(k.createToBound, 50), "create to process running, p50 ms", p(k.createToRunning, 50))
         start.add("create to Ready in the watch, p50 ms", p(k.createToReady, 50), "create to process running, p50 ms", p(k.createToRunning, 50))
         start.add("create to Ready in the watch, p99 ms", p(k.createToReady, 99), "issue goal, ms", 200)

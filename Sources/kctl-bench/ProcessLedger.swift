@@ -17,38 +17,12 @@ final class ProcessLedger: @unchecked Sendable {  // all state behind `lock`
         _ = FileManager.default.createFile(atPath: file, contents: nil)
     }
 
-    /// Starts `executable` with its output appended to `log`, stdin from /dev/null, as a shell
-    /// would: no signal blocked, every disposition at its default. (Foundation's `Process` passes
-    /// on the calling thread's mask, where SIGTERM and SIGCHLD are blocked: supervisord would
-    /// then never see them.)
+    /// Starts a daemon (see `LaunchedProcess.spawn`) and lists it.
     func launch(_ name: String, executable: String, arguments: [String], log: String) throws -> LaunchedProcess {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var all = sigset_t()
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard rc == 0 else { throw BenchError("spawn \(executable): \(String(cString: strerror(rc)))") }
-        let process = LaunchedProcess(name: name, pid: pid)
+        let process = try LaunchedProcess.spawn(name, executable: executable, arguments: arguments, log: log)
         lock.withLock {
             daemons.append(process)
-            append(pid, .daemon)
+            append(process.pid, .daemon)
         }
         return process
     }
@@ -122,6 +96,37 @@ final class LaunchedProcess: @unchecked Sendable {  // `status` behind `lock`
     init(name: String, pid: Int32) {
         self.name = name
         self.pid = pid
+    }
+
+    /// Starts `executable` with its output appended to `log`, stdin from /dev/null, as a shell
+    /// would: no signal blocked, every disposition at its default. (Foundation's `Process` passes
+    /// on the calling thread's mask, where SIGTERM and SIGCHLD are blocked: supervisord would
+    /// then never see them.) glibc's posix_spawn forks with CLONE_VM|CLONE_VFORK, as kctld does.
+    static func spawn(_ name: String, executable: String, arguments: [String], log: String) throws -> LaunchedProcess {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard rc == 0 else { throw BenchError("spawn \(executable): \(String(cString: strerror(rc)))") }
+        return LaunchedProcess(name: name, pid: pid)
     }
 
     /// False once it has exited (and is reaped).
