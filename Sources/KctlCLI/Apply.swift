@@ -24,8 +24,17 @@ extension KctlCommand {
         @Flag(name: .customLong("no-recursive"), help: "Read only the files directly in directories given with -f, as kubectl does without -R.")
         var noRecursive = false
 
+        @Option(
+            name: .customLong("dry-run"),
+            help: "none: apply. server: send every write with dryRun=All (validated, defaulted, not stored) and preview where Deployment, ReplicaSet and Pod replicas would be placed. client: only validate locally; no write reaches the server.")
+        var dryRun: DryRun = .none
+
+        @Flag(name: .customLong("explain-placement"), help: "With --dry-run=server: every replica's chosen node with its scores, and every other node's scores or the filter that rejected it.")
+        var explainPlacement = false
+
         func validate() throws {
             if filename.isEmpty { throw ValidationError("must specify -f FILE|DIR|-") }
+            if explainPlacement && dryRun != .server { throw ValidationError("--explain-placement needs --dry-run=server") }
         }
 
         func run() async throws {
@@ -33,6 +42,7 @@ extension KctlCommand {
             let docs = try ManifestFiles.documents(paths: filename, recursive: !noRecursive, io: io)
             let failed = try await global.withClient { client in
                 var failed = false
+                var placements = PlacementSession(client: client, explain: explainPlacement)
                 for doc in docs {
                     guard let object = doc.object else {
                         io.err(ManifestFiles.failureLine(doc))
@@ -40,7 +50,9 @@ extension KctlCommand {
                         continue
                     }
                     do {
-                        io.out(try await apply(object, client: client))
+                        let applied = try await apply(object, client: client)
+                        io.out(applied.line)
+                        if dryRun == .server { io.out(lines: await placements.lines(for: applied)) }
                     } catch let error as StatusError where error.isUnreachable {
                         throw error
                     } catch {
@@ -53,8 +65,9 @@ extension KctlCommand {
             if failed { throw AlreadyReported() }
         }
 
-        /// Applies one object; returns the `deployment.apps/web configured` line.
-        func apply(_ document: KubeObject, client: KubeClient) async throws -> String {
+        /// Applies one object (or, with `--dry-run`, only pretends to); returns the
+        /// `deployment.apps/web configured` line and the object as the server holds it, or would.
+        func apply(_ document: KubeObject, client: KubeClient) async throws -> Applied {
             let type = try ManifestFiles.type(of: document)
             var manifest = document
             guard !manifest.name.isEmpty else { throw CLIError("\(type.kind) has no metadata.name") }
@@ -78,15 +91,16 @@ extension KctlCommand {
                     live = nil
                 }
                 do {
+                    let suffix = dryRun.suffix
                     switch ApplyPlan.decide(manifest: manifest, live: live) {
                     case .unchanged:
-                        return "\(label) unchanged"
+                        return Applied(line: "\(label) unchanged\(suffix)", object: live!, live: live)
                     case .create(let object):
-                        _ = try await client.create(object, as: type, namespace: manifest.namespace)
-                        return "\(label) created"
+                        let created = try await write(create: object, as: type, client: client)
+                        return Applied(line: "\(label) created\(suffix)", object: created, live: nil)
                     case .update(let object):
-                        _ = try await client.update(object, as: type)
-                        return "\(label) configured"
+                        let updated = try await write(update: object, live: live!, as: type, client: client)
+                        return Applied(line: "\(label) configured\(suffix)", object: updated, live: live)
                     }
                 } catch let error as StatusError
                     where attempt < 5 && (error.reason == .conflict || error.reason == .alreadyExists)
@@ -94,6 +108,37 @@ extension KctlCommand {
                     continue  // someone else wrote it in between: read it again and redo the merge
                 }
             }
+        }
+
+        /// Creates `object`; a server dry run sends it with `dryRun=All`, a client dry run only admits it here.
+        private func write(create object: KubeObject, as type: ResourceType, client: KubeClient) async throws -> KubeObject {
+            switch dryRun {
+            case .none: return try await client.create(object, as: type, namespace: object.namespace)
+            case .server: return try await Self.dryRunWrite("POST", object, path: type.collectionPath(namespace: object.namespace), client: client)
+            case .client: return try Admission.admit(object, as: type)
+            }
+        }
+
+        /// Replaces `live` with `object`, or pretends to as `write(create:)` does.
+        private func write(update object: KubeObject, live: KubeObject, as type: ResourceType, client: KubeClient) async throws -> KubeObject {
+            switch dryRun {
+            case .none:
+                return try await client.update(object, as: type)
+            case .server:
+                let path = type.itemPath(namespace: object.namespace, name: object.name)
+                return try await Self.dryRunWrite("PUT", object, path: path, client: client)
+            case .client:
+                let admitted = try Admission.admit(object, as: type)
+                try Admission.validateUpdate(new: admitted, old: live, as: type)
+                return admitted
+            }
+        }
+
+        /// The API server answers a write with `?dryRun=All` with the object it would store, and stores nothing.
+        private static func dryRunWrite(_ method: String, _ object: KubeObject, path: String, client: KubeClient) async throws -> KubeObject {
+            let (status, body) = try await client.raw(method: method, path: path + "?dryRun=All", body: object.serialized())
+            guard (200..<300).contains(status) else { throw KubeClient.error(status: status, body: body) }
+            return try KubeObject(data: body)
         }
 
         func report(_ error: any Error, source: String, io: CommandIO) {
@@ -107,5 +152,29 @@ extension KctlCommand {
                 io.err("error: \(source): \(error)")
             }
         }
+    }
+}
+
+extension KctlCommand.Apply {
+    /// kubectl's `--dry-run` values.
+    enum DryRun: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case none, client, server
+
+        /// What follows `created` / `configured` / `unchanged`, as kubectl prints it.
+        var suffix: String {
+            switch self {
+            case .none: ""
+            case .client: " (dry run)"
+            case .server: " (server dry run)"
+            }
+        }
+    }
+
+    /// One applied object: the line to print and, for the placement preview, the object as the
+    /// server holds it (or would) and as it was before.
+    struct Applied: Sendable {
+        var line: String
+        var object: KubeObject
+        var live: KubeObject?
     }
 }
