@@ -146,7 +146,7 @@ struct PlacementPreview {
         var lines = [summary(decisions, isPod: isPod)]
         if explain {
             for (index, decision) in decisions.enumerated() {
-                lines += replicaLines(decision, index: index + 1)
+                lines += replicaLines(decision, label: isPod ? "pod" : "replica \(index + 1)", isPod: isPod)
             }
             return lines
         }
@@ -186,17 +186,18 @@ struct PlacementPreview {
     }
 
     /// `replica 1 -> node-2: score 394 = LeastAllocated 96 + ...`, then every other node indented.
-    private static func replicaLines(_ decision: Decision, index: Int) -> [String] {
+    /// An unschedulable Pod's message is already in its summary, so only the nodes follow.
+    private static func replicaLines(_ decision: Decision, label: String, isPod: Bool) -> [String] {
         let ordered = decision.orderedNodes
         var lines: [String] = []
         var others = ordered[...]
         if let node = decision.node, let chosen = ordered.first, chosen.node == node {
-            lines.append("replica \(index) -> \(node): \(describe(chosen))")
+            lines.append("\(label) -> \(node): \(describe(chosen))")
             others = ordered.dropFirst()
         } else if let node = decision.node {
-            lines.append("replica \(index) -> \(node)")
-        } else {
-            lines.append("replica \(index): \(decision.message)")
+            lines.append("\(label) -> \(node)")
+        } else if !isPod {
+            lines.append("\(label): \(decision.message)")
         }
         for outcome in others { lines.append("  \(outcome.node): \(describe(outcome))") }
         return lines
