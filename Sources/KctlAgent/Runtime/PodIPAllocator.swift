@@ -1,3 +1,4 @@
+import Foundation
 import KctlModel
 
 /// Hands every pod its own loopback address, so that replicas on one host can all listen on the
@@ -12,8 +13,30 @@ public final class PodIPAllocator: Sendable {
     private let owners = Locked([UInt32: String]())  // host part (1...65534) -> pod uid
     private let cursor = Locked(UInt32(1))
 
-    public init(prefix: (UInt8, UInt8) = (127, 1)) {
+    private let inUse: @Sendable () -> Set<UInt32>
+
+    /// - Parameter listening: the addresses (host part) taken on this host; by default read
+    ///   from /proc/net/tcp (sockets listening on an address of the range).
+    public init(prefix: (UInt8, UInt8) = (127, 1), listening: (@Sendable () -> Set<UInt32>)? = nil) {
         self.prefix = prefix
+        self.inUse = listening ?? { Self.listeningHosts(prefix: prefix) }
+    }
+
+    /// Host parts of the range's addresses with a listening TCP socket, from /proc/net/tcp
+    /// (`local_address` is the IPv4 address in hex, least significant byte first; state 0A is LISTEN).
+    static func listeningHosts(prefix: (UInt8, UInt8)) -> Set<UInt32> {
+        guard let data = FileManager.default.contents(atPath: "/proc/net/tcp") else { return [] }
+        var hosts = Set<UInt32>()
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count > 3, fields[3] == "0A" else { continue }
+            let local = fields[1].split(separator: ":")
+            guard let word = UInt32(local.first ?? "", radix: 16) else { continue }
+            let a = UInt8(word & 0xFF), b = UInt8((word >> 8) & 0xFF)
+            guard a == prefix.0, b == prefix.1 else { continue }
+            hosts.insert((((word >> 16) & 0xFF) << 8) | ((word >> 24) & 0xFF))
+        }
+        return hosts
     }
 
     /// The range in CIDR form, for logs and docs.
@@ -28,12 +51,15 @@ public final class PodIPAllocator: Sendable {
                 owners[host] = uid
                 return previous
             }
+            // Addresses something on this host already listens on (another kctld's pods, a
+            // leftover process) are skipped, so that two daemons on one machine do not collide.
+            let busy = inUse()
             var candidate = cursor.withLock { $0 }
             for _ in 0..<65_534 {
                 if candidate == 0 || candidate >= 65_535 { candidate = 1 }
                 // Skip .0 and .255 in the last octet: some tools treat them as network/broadcast.
                 let last = candidate & 0xFF
-                if last != 0, last != 255, owners[candidate] == nil {
+                if last != 0, last != 255, owners[candidate] == nil, !busy.contains(candidate) {
                     owners[candidate] = uid
                     let next = candidate + 1
                     cursor.withLock { $0 = next }
