@@ -115,6 +115,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "KctlProxy",
+            dependencies: [
+                "KctlModel", "KctlStore", "KctlControllerRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "KctlDaemon",
             dependencies: [
                 "KctlModel", "KctlStore", "KctlAPIServer", "KctlClient",
@@ -192,6 +203,13 @@ let package = Package(
                 "KctlAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "KctlProxyTests",
+            dependencies: [
+                "KctlProxy", "KctlModel", "KctlStore", "KctlControllerRuntime",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,163 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// What a backend connection reports to the client connection it currently serves.
+protocol BackendConnectionDelegate: AnyObject {
+    func backendRead(_ part: HTTPClientResponsePart)
+    func backendReadComplete()
+    func backendWritabilityChanged(isWritable: Bool)
+    /// The connection closed (with the error that closed it, if any).
+    func backendClosed(error: (any Error)?)
+    /// Whether the client can take more response bytes now.
+    var clientIsWritable: Bool { get }
+}
+
+/// An HTTP/1.1 connection to one endpoint, serving one client request at a time and kept alive
+/// between them in a `BackendPool`. Confined to its event loop (the client connection's).
+final class BackendConnection {
+    let endpoint: Endpoint
+    let channel: any Channel
+    fileprivate let handler: BackendHandler
+    /// Closes the connection when it has idled too long in the pool.
+    var idleTimer: Scheduled<Void>?
+
+    private init(endpoint: Endpoint, channel: any Channel, handler: BackendHandler) {
+        self.endpoint = endpoint
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Who gets this connection's responses; nil while it idles in the pool.
+    var delegate: (any BackendConnectionDelegate)? {
+        get { handler.delegate }
+        set { handler.delegate = newValue }
+    }
+
+    /// Called when the connection closes while it has no delegate (it idles in the pool).
+    var onIdleClose: (() -> Void)? {
+        get { handler.onIdleClose }
+        set { handler.onIdleClose = newValue }
+    }
+
+    var isActive: Bool { channel.isActive }
+
+    func write(_ part: HTTPClientRequestPart) {
+        channel.write(part, promise: nil)
+    }
+
+    func flush() { channel.flush() }
+
+    /// Resumes reading responses once the client can take more.
+    func resumeReading() { handler.resumeReading() }
+
+    func close() { channel.close(promise: nil) }
+
+    /// Connects on `eventLoop` (the client connection's: both sides of a proxied request then run
+    /// on one thread and need no locking). 1xx answers are passed on (`100 Continue`), and bytes
+    /// after a `101` stay in the decoder for the switch to raw bytes.
+    static func connect(
+        to endpoint: Endpoint, on eventLoop: any EventLoop, timeout: TimeAmount
+    ) -> EventLoopFuture<BackendConnection> {
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let operations = channel.pipeline.syncOperations
+                    try operations.addHandler(HTTPRequestEncoder())
+                    try operations.addHandler(
+                        ByteToMessageHandler(
+                            HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)))
+                    try operations.addHandler(BackendHandler())
+                }
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+            .flatMapThrowing { channel in
+                let handler = try channel.pipeline.syncOperations.handler(type: BackendHandler.self)
+                return BackendConnection(endpoint: endpoint, channel: channel, handler: handler)
+            }
+    }
+
+    /// Takes the HTTP handlers out of the pipeline after a `101`, leaving raw bytes (and whatever
+    /// the decoder held past the response) for the handler added in their place.
+    func switchToBytes(adding relay: ByteRelay) throws {
+        let operations = channel.pipeline.syncOperations
+        try operations.addHandler(relay)
+        operations.removeHandler(context: try operations.context(handlerType: BackendHandler.self), promise: nil)
+        operations.removeHandler(context: try operations.context(handlerType: HTTPRequestEncoder.self), promise: nil)
+        operations.removeHandler(
+            context: try operations.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
+    }
+}
+
+/// Passes a backend connection's responses to its delegate and reads only while the client can
+/// take more.
+private final class BackendHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    weak var delegate: (any BackendConnectionDelegate)?
+    var onIdleClose: (() -> Void)?
+    private var context: ChannelHandlerContext?
+    private var readPending = false
+    private var error: (any Error)?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if let delegate {
+            delegate.backendRead(part)
+        } else {
+            // A response nobody asked for: the connection is out of step; drop it.
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.backendReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.backendWritabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let delegate {
+            self.delegate = nil
+            delegate.backendClosed(error: error)
+        } else {
+            onIdleClose?()
+        }
+        onIdleClose = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if self.error == nil { self.error = error }
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if delegate?.clientIsWritable == false {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    func resumeReading() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+}

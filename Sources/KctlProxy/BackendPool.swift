@@ -1,0 +1,93 @@
+import KctlModel
+import NIOCore
+
+/// Idle keep-alive connections to endpoints, one pool per event loop so that a client connection
+/// only ever borrows connections of its own loop (no locks on the request path). A few per
+/// endpoint are kept; an idle one is closed after `idleTimeout`, and dropped when the backend
+/// closes it.
+final class BackendPool {
+    let eventLoop: any EventLoop
+    let maxIdlePerEndpoint: Int
+    let idleTimeout: TimeAmount
+    private var idle: [Endpoint: [BackendConnection]] = [:]
+    private var closed = false
+
+    init(eventLoop: any EventLoop, maxIdlePerEndpoint: Int, idleTimeout: TimeAmount) {
+        self.eventLoop = eventLoop
+        self.maxIdlePerEndpoint = maxIdlePerEndpoint
+        self.idleTimeout = idleTimeout
+    }
+
+    /// The most recently used idle connection to `endpoint`, if any is still open.
+    func take(_ endpoint: Endpoint) -> BackendConnection? {
+        while let connection = idle[endpoint]?.popLast() {
+            connection.idleTimer?.cancel()
+            connection.idleTimer = nil
+            connection.onIdleClose = nil
+            if connection.isActive { return connection }
+        }
+        return nil
+    }
+
+    /// Keeps a connection whose exchange ended cleanly, or closes it when the pool is full.
+    func put(_ connection: BackendConnection) {
+        guard !closed, connection.isActive, idle[connection.endpoint, default: []].count < maxIdlePerEndpoint else {
+            connection.close()
+            return
+        }
+        connection.delegate = nil
+        idle[connection.endpoint, default: []].append(connection)
+        connection.onIdleClose = { [weak self, weak connection] in
+            guard let self, let connection else { return }
+            self.remove(connection)
+        }
+        connection.idleTimer = eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak connection] in
+            connection?.close()
+        }
+    }
+
+    /// Closes every idle connection; later `put`s close theirs.
+    func closeAll() {
+        closed = true
+        let all = idle.values.flatMap { $0 }
+        idle = [:]
+        for connection in all {
+            connection.idleTimer?.cancel()
+            connection.close()
+        }
+    }
+
+    private func remove(_ connection: BackendConnection) {
+        idle[connection.endpoint]?.removeAll { $0 === connection }
+        if idle[connection.endpoint]?.isEmpty == true { idle[connection.endpoint] = nil }
+    }
+}
+
+/// The `BackendPool` of each event loop, made on first use.
+final class BackendPools: Sendable {
+    private let pools = Locked<[ObjectIdentifier: NIOLoopBound<BackendPool>]>([:])
+    private let maxIdlePerEndpoint: Int
+    private let idleTimeout: TimeAmount
+
+    init(maxIdlePerEndpoint: Int = 16, idleTimeout: TimeAmount = .seconds(30)) {
+        self.maxIdlePerEndpoint = maxIdlePerEndpoint
+        self.idleTimeout = idleTimeout
+    }
+
+    /// The pool of `eventLoop`; call on that loop.
+    func pool(for eventLoop: any EventLoop) -> BackendPool {
+        let key = ObjectIdentifier(eventLoop)
+        if let bound = pools.withLock({ $0[key] }) { return bound.value }
+        let pool = BackendPool(eventLoop: eventLoop, maxIdlePerEndpoint: maxIdlePerEndpoint, idleTimeout: idleTimeout)
+        pools.withLock { $0[key] = NIOLoopBound(pool, eventLoop: eventLoop) }
+        return pool
+    }
+
+    /// Closes the idle connections of every pool, each on its loop.
+    func closeAll() async {
+        let all = pools.withLock { Array($0.values) }
+        for bound in all {
+            try? await bound.eventLoop.submit { bound.value.closeAll() }.get()
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import KctlModel
+
+/// One ready pod address behind a Service port: where a proxied connection goes.
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+extension Endpoint {
+    /// The ready addresses of a `v1` Endpoints object for the Service port named `portName` ("" for
+    /// an unnamed port), in the order the object lists them. `notReadyAddresses` are left out: a
+    /// pod failing readiness gets no new traffic.
+    static func ready(in endpoints: KubeObject, portName: String) -> [Endpoint] {
+        var result: [Endpoint] = []
+        for subset in endpoints["subsets"]?.arrayValue ?? [] {
+            let port = (subset["ports"]?.arrayValue ?? []).first { port in
+                (port["name"]?.stringValue ?? "") == portName
+                    && (port["protocol"]?.stringValue ?? "TCP") == "TCP"
+            }
+            guard let number = port?["port"]?.intValue else { continue }
+            for address in subset["addresses"]?.arrayValue ?? [] {
+                if let ip = address["ip"]?.stringValue { result.append(Endpoint(host: ip, port: Int(number))) }
+            }
+        }
+        return result
+    }
+}
+
+/// The kinds the proxies read that `ResourceType` may not list yet.
+enum ProxyResources {
+    /// `v1` Endpoints: the table's entry once the endpoints controller has added it, else the same
+    /// coordinates spelled out (the store accepts any kind it is asked to watch).
+    static let endpoints =
+        ResourceType.lookup("endpoints")
+        ?? ResourceType(group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints", shortNames: ["ep"])
+}

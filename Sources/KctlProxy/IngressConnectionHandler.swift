@@ -1,0 +1,504 @@
+import KctlModel
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// What every ingress client connection shares: the route table, the Services and Endpoints, the
+/// backend pools.
+final class IngressShared: Sendable {
+    let routes = Locked(IngressRoutes())
+    let directory: ServiceDirectory
+    let pools: BackendPools
+    let logger: Logger
+    let connectTimeout: TimeAmount
+    /// How much of a request body is kept to send again when a reused backend connection turns
+    /// out closed; a larger request gets a 502 instead of a retry.
+    let replayLimit: Int
+
+    init(directory: ServiceDirectory, pools: BackendPools, logger: Logger, connectTimeout: TimeAmount, replayLimit: Int) {
+        self.directory = directory
+        self.pools = pools
+        self.logger = logger
+        self.connectTimeout = connectTimeout
+        self.replayLimit = replayLimit
+    }
+}
+
+/// One client connection of the ingress proxy: routes each request, forwards it to an endpoint
+/// of the backend Service over a pooled keep-alive connection, and streams the response back.
+///
+/// Requests are handled one at a time; pipelined ones wait in `queued`. Bodies stream both ways:
+/// the client is read only while the backend connection can take more, and the backend only while
+/// the client can. A connect that fails moves on to the next endpoint (nothing was sent, so this is
+/// safe for every method); an idempotent request whose reused connection closed before answering
+/// is sent again on a fresh one; any other failure before the response head is a 502, after it
+/// the client connection is closed, which is all HTTP/1.1 can say. A `101 Switching Protocols`
+/// turns both connections into a raw byte relay.
+final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// One request, its backend and its response.
+    final class Exchange {
+        let clientHead: HTTPRequestHead
+        let backendHead: HTTPRequestHead
+        let backend: IngressRoutes.Backend
+        let isUpgrade: Bool
+        let idempotent: Bool
+        /// Endpoints not tried yet, the current one first.
+        var candidates: ArraySlice<Endpoint>
+        var connectErrors: [String] = []
+        var connection: BackendConnection?
+        var reused = false
+        /// Parts received while no backend connection is attached, to write once one is.
+        var buffered: [HTTPClientRequestPart] = []
+        /// Every part received, to send again on a fresh connection; nil once over the limit or
+        /// once the response has started.
+        var replay: [HTTPClientRequestPart]? = []
+        var replayBytes = 0
+        var requestEnded = false
+        var requestSent = false
+        var responseStarted = false
+        var responseKeepAlive = true
+        var clientKeepAlive: Bool
+        /// A `101` came for an upgrade request: switch to bytes at its end.
+        var switching = false
+
+        init(clientHead: HTTPRequestHead, backendHead: HTTPRequestHead, backend: IngressRoutes.Backend, candidates: [Endpoint]) {
+            self.clientHead = clientHead
+            self.backendHead = backendHead
+            self.backend = backend
+            self.candidates = candidates[...]
+            self.isUpgrade = ProxyHeaders.isUpgrade(clientHead)
+            self.idempotent = [.GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE].contains(clientHead.method)
+            // The request decoder stops after an upgrade request, so that connection cannot carry another.
+            self.clientKeepAlive = clientHead.isKeepAlive && !isUpgrade
+        }
+    }
+
+    enum State {
+        case idle
+        case proxying(Exchange)
+        /// Answered before the request ended: its remaining body is read and dropped.
+        case discarding
+        case closing
+        /// Upgraded: the relay has taken over and this handler has left the pipeline.
+        case switched
+    }
+
+    /// Pipelined requests held back until the one in progress is answered.
+    private static let queueLimit = 64
+
+    private let shared: IngressShared
+    private var context: ChannelHandlerContext?
+    private var pool: BackendPool!
+    private var state = State.idle
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var readPending = false
+    private var clientAddress: String?
+
+    init(shared: IngressShared) {
+        self.shared = shared
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        pool = shared.pools.pool(for: context.eventLoop)
+        clientAddress = context.channel.remoteAddress?.ipAddress
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Client events
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if !queued.isEmpty || (isHead(part) && !isIdle) {
+            queued.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = state { exchange.connection?.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .proxying(let exchange) = state { exchange.connection?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = state, let connection = exchange.connection {
+            // The client left mid-exchange: the backend connection is in an unknown state.
+            exchange.connection = nil
+            connection.delegate = nil
+            connection.close()
+        }
+        state = .closing
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !(error is HTTPParserError) {
+            shared.logger.debug("ingress: client \(clientAddress ?? "?"): \(error)")
+        }
+        close(context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if mayRead {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    /// Whether to read from the client now: not while connecting, only while the backend can take
+    /// more of the body, and, once the request has been sent, only until a few pipelined requests
+    /// have piled up (reading on lets a client that hangs up end the exchange).
+    private var mayRead: Bool {
+        switch state {
+        case .idle, .discarding, .switched: return true
+        case .closing: return false
+        case .proxying(let exchange):
+            guard let connection = exchange.connection else { return false }
+            if exchange.requestEnded { return queued.count < Self.queueLimit }
+            return connection.channel.isWritable
+        }
+    }
+
+    private func resumeReading() {
+        guard readPending, mayRead, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    private var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
+    }
+
+    private func isHead(_ part: HTTPServerRequestPart) -> Bool {
+        if case .head = part { return true }
+        return false
+    }
+
+    // MARK: Requests
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, state) {
+        case (.head(let head), .idle):
+            start(head, context: context)
+        case (.body(let buffer), .proxying(let exchange)):
+            forward(.body(.byteBuffer(buffer)), exchange)
+        case (.end(let trailers), .proxying(let exchange)):
+            exchange.requestEnded = true
+            forward(.end(trailers), exchange)
+            exchange.connection?.flush()
+        case (.end, .discarding):
+            state = .idle
+            processQueued(context: context)
+        case (.body, .discarding), (_, .closing), (_, .switched):
+            break
+        case (.head, _), (.body, .idle), (.end, .idle):
+            // Out of order (cannot come from NIO's decoder): give up on the connection.
+            close(context)
+        }
+    }
+
+    /// Handles the queued parts of the next requests while the connection is free for them.
+    private func processQueued(context: ChannelHandlerContext) {
+        while let part = queued.first {
+            if isHead(part) && !isIdle { break }
+            queued.removeFirst()
+            handle(part, context: context)
+        }
+        resumeReading()
+    }
+
+    private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let host = head.headers["host"].first ?? ""
+        let path = IngressRoutes.requestPath(head.uri)
+        let routes = shared.routes.withLock { $0 }
+        guard let backend = routes.route(host: host, path: path) else {
+            respond(.notFound, "no ingress rule for \(host) \(path)", to: head, requestEnded: false, context: context)
+            return
+        }
+        let candidates: [Endpoint]
+        switch shared.directory.resolve(namespace: backend.namespace, service: backend.service, port: backend.port) {
+        case .noService:
+            respond(.serviceUnavailable, "no service \(backend.serviceKey)", to: head, requestEnded: false, context: context)
+            return
+        case .noPort:
+            respond(
+                .serviceUnavailable, "service \(backend.serviceKey) has no port \(backend.port)", to: head,
+                requestEnded: false, context: context)
+            return
+        case .endpoints(let ready, let portName):
+            guard !ready.isEmpty else {
+                respond(
+                    .serviceUnavailable, "no ready endpoints for service \(backend.serviceKey)", to: head,
+                    requestEnded: false, context: context)
+                return
+            }
+            candidates = shared.directory.rotated(ready, key: "\(backend.serviceKey) \(portName)")
+        }
+        let exchange = Exchange(
+            clientHead: head, backendHead: ProxyHeaders.backendRequest(head, clientAddress: clientAddress),
+            backend: backend, candidates: candidates)
+        state = .proxying(exchange)
+        acquire(exchange, context: context, usePool: true)
+    }
+
+    /// Sends a part of the request on, or keeps it until a connection is attached.
+    private func forward(_ part: HTTPClientRequestPart, _ exchange: Exchange) {
+        if exchange.replay != nil {
+            if case .body(.byteBuffer(let buffer)) = part { exchange.replayBytes += buffer.readableBytes }
+            if exchange.replayBytes > shared.replayLimit {
+                exchange.replay = nil
+            } else {
+                exchange.replay?.append(part)
+            }
+        }
+        if let connection = exchange.connection {
+            connection.write(part)
+            if case .end = part { exchange.requestSent = true }
+        } else {
+            exchange.buffered.append(part)
+        }
+    }
+
+    // MARK: Backend connections
+
+    private func acquire(_ exchange: Exchange, context: ChannelHandlerContext, usePool: Bool) {
+        guard let endpoint = exchange.candidates.first else {
+            let errors = exchange.connectErrors.joined(separator: "; ")
+            shared.logger.warning("ingress: no endpoint of \(exchange.backend.serviceKey) accepted a connection: \(errors)")
+            respond(
+                .badGateway, "no endpoint of service \(exchange.backend.serviceKey) accepted a connection",
+                to: exchange.clientHead, requestEnded: exchange.requestEnded, context: context)
+            return
+        }
+        if usePool, let connection = pool.take(endpoint) {
+            attach(connection, to: exchange, reused: true)
+            return
+        }
+        BackendConnection.connect(to: endpoint, on: context.eventLoop, timeout: shared.connectTimeout)
+            .assumeIsolated()
+            .whenComplete { result in
+                guard case .proxying(let current) = self.state, current === exchange, let context = self.context else {
+                    // The client left while connecting: an unused connection is as good as a pooled one.
+                    if case .success(let connection) = result { self.pool.put(connection) }
+                    return
+                }
+                switch result {
+                case .success(let connection):
+                    self.attach(connection, to: exchange, reused: false)
+                case .failure(let error):
+                    exchange.connectErrors.append("\(endpoint): \(error)")
+                    exchange.candidates.removeFirst()
+                    self.shared.logger.debug(
+                        "ingress: connect to \(endpoint) of \(exchange.backend.serviceKey) failed: \(error)")
+                    self.acquire(exchange, context: context, usePool: true)
+                }
+            }
+    }
+
+    private func attach(_ connection: BackendConnection, to exchange: Exchange, reused: Bool) {
+        exchange.connection = connection
+        exchange.reused = reused
+        connection.delegate = self
+        connection.write(.head(exchange.backendHead))
+        let buffered = exchange.buffered
+        exchange.buffered = []
+        for part in buffered {
+            connection.write(part)
+            if case .end = part { exchange.requestSent = true }
+        }
+        connection.flush()
+        resumeReading()
+    }
+
+    // MARK: Answers
+
+    /// Answers from the proxy itself, with a short text body saying why.
+    private func respond(
+        _ status: HTTPResponseStatus, _ message: String, to head: HTTPRequestHead, requestEnded: Bool,
+        context: ChannelHandlerContext
+    ) {
+        let keepAlive = head.isKeepAlive && !ProxyHeaders.isUpgrade(head)
+        var body = context.channel.allocator.buffer(capacity: message.utf8.count + 1)
+        body.writeString(message)
+        body.writeString("\n")
+        var headers = HTTPHeaders([
+            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(body.readableBytes)),
+        ])
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        endResponse(keepAlive: keepAlive, trailers: nil, context: context)
+        if keepAlive {
+            state = requestEnded ? .idle : .discarding
+            processQueued(context: context)
+        }
+    }
+
+    /// Writes the end of a response; closes the client connection once it is out unless kept alive.
+    private func endResponse(keepAlive: Bool, trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+        guard !keepAlive else {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            return
+        }
+        state = .closing
+        let channel = context.channel
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: written)
+    }
+
+    private func close(_ context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = state, let connection = exchange.connection {
+            exchange.connection = nil
+            connection.delegate = nil
+            connection.close()
+        }
+        state = .closing
+        context.close(promise: nil)
+    }
+
+    /// Both connections become a byte relay after a `101`: the relays go in, every HTTP handler
+    /// comes out (the request decoder last, handing the relay any bytes it holds).
+    private func switchToBytes(_ exchange: Exchange, context: ChannelHandlerContext) {
+        guard let connection = exchange.connection else { return }
+        exchange.connection = nil
+        connection.delegate = nil
+        state = .switched
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let (clientRelay, backendRelay) = ByteRelay.pair()
+        do {
+            let operations = context.pipeline.syncOperations
+            try operations.addHandler(clientRelay)
+            try connection.switchToBytes(adding: backendRelay)
+            operations.removeHandler(context: context, promise: nil)
+            if let handler = try? operations.context(handlerType: HTTPServerProtocolErrorHandler.self) {
+                operations.removeHandler(context: handler, promise: nil)
+            }
+            if let handler = try? operations.context(handlerType: NIOHTTPResponseHeadersValidator.self) {
+                operations.removeHandler(context: handler, promise: nil)
+            }
+            operations.removeHandler(context: try operations.context(handlerType: HTTPResponseEncoder.self), promise: nil)
+            operations.removeHandler(
+                context: try operations.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self), promise: nil)
+            connection.flush()
+            // Reads held back while waiting for the 101 must not stall the relay.
+            context.channel.read()
+            connection.channel.read()
+        } catch {
+            shared.logger.warning("ingress: cannot switch \(exchange.backend.serviceKey) to a raw connection: \(error)")
+            connection.close()
+            context.channel.close(promise: nil)
+        }
+    }
+}
+
+// MARK: Backend events
+
+extension IngressConnectionHandler: BackendConnectionDelegate {
+    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    func backendRead(_ part: HTTPClientResponsePart) {
+        guard case .proxying(let exchange) = state, let context else { return }
+        switch part {
+        case .head(let head):
+            let status = head.status.code
+            if (100..<200).contains(status) && status != 101 {
+                var informational = ProxyHeaders.switchingResponse(head, version: exchange.clientHead.version)
+                ProxyHeaders.removeHopByHop(&informational.headers)
+                context.writeAndFlush(wrapOutboundOut(.head(informational)), promise: nil)
+                return
+            }
+            exchange.responseStarted = true
+            exchange.replay = nil
+            if status == 101 && exchange.isUpgrade {
+                exchange.switching = true
+                let head = ProxyHeaders.switchingResponse(head, version: exchange.clientHead.version)
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                return
+            }
+            exchange.responseKeepAlive = head.isKeepAlive
+            if exchange.clientHead.version == .http1_0 && head.headers["content-length"].isEmpty {
+                // An HTTP/1.0 client cannot take a chunked body: the end of the connection ends it.
+                exchange.clientKeepAlive = false
+            }
+            let out = ProxyHeaders.clientResponse(
+                head, version: exchange.clientHead.version, keepAlive: exchange.clientKeepAlive)
+            context.write(wrapOutboundOut(.head(out)), promise: nil)
+        case .body(let buffer):
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            if exchange.switching {
+                switchToBytes(exchange, context: context)
+                return
+            }
+            finish(exchange, trailers: trailers, context: context)
+        }
+    }
+
+    /// The response is complete: the backend connection goes back to the pool if both sides of
+    /// the exchange ended cleanly, and the client connection takes its next request.
+    private func finish(_ exchange: Exchange, trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+        if let connection = exchange.connection {
+            exchange.connection = nil
+            connection.delegate = nil
+            if exchange.requestSent && exchange.responseKeepAlive && !exchange.isUpgrade {
+                pool.put(connection)
+            } else {
+                connection.close()
+            }
+        }
+        endResponse(keepAlive: exchange.clientKeepAlive, trailers: trailers, context: context)
+        guard exchange.clientKeepAlive else { return }
+        state = exchange.requestEnded ? .idle : .discarding
+        processQueued(context: context)
+    }
+
+    func backendReadComplete() {
+        context?.flush()
+    }
+
+    func backendWritabilityChanged(isWritable: Bool) {
+        if isWritable { resumeReading() }
+    }
+
+    func backendClosed(error: (any Error)?) {
+        guard case .proxying(let exchange) = state, let connection = exchange.connection, let context else { return }
+        exchange.connection = nil
+        let endpoint = connection.endpoint
+        let reason = error.map { "\($0)" } ?? "connection closed"
+        if exchange.responseStarted {
+            // Part of the response is out: closing is the only way left to tell the client.
+            shared.logger.warning(
+                "ingress: \(endpoint) of \(exchange.backend.serviceKey) closed mid-response (\(reason))")
+            close(context)
+            return
+        }
+        if exchange.reused, exchange.idempotent, let replay = exchange.replay {
+            // A kept-alive connection the backend had closed: send the request again on a new one.
+            exchange.buffered = replay
+            exchange.requestSent = false
+            acquire(exchange, context: context, usePool: false)
+            return
+        }
+        shared.logger.warning("ingress: \(endpoint) of \(exchange.backend.serviceKey) failed: \(reason)")
+        exchange.candidates = []
+        respond(
+            .badGateway, "backend \(endpoint) of service \(exchange.backend.serviceKey) failed: \(reason)",
+            to: exchange.clientHead, requestEnded: exchange.requestEnded, context: context)
+    }
+}

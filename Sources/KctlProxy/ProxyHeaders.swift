@@ -1,0 +1,83 @@
+import NIOHTTP1
+
+/// How the ingress proxy rewrites request and response heads: hop-by-hop headers stay on their
+/// hop, the backend learns who asked (`X-Forwarded-*`), and each side's keep-alive is decided
+/// separately. Pure functions, so the rules are testable without sockets.
+enum ProxyHeaders {
+    /// Headers that describe one connection, not the message (RFC 9110 7.6.1). `Transfer-Encoding`
+    /// is not among them here: NIO decodes the chunks and its encoders frame the body again from
+    /// that header and `Content-Length`.
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate",
+        "proxy-authorization",
+    ]
+
+    /// Whether a request asks to switch protocols (`Connection: Upgrade` and an `Upgrade` header).
+    static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
+        head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+            && !head.headers["upgrade"].isEmpty
+    }
+
+    /// The request as sent to a backend: HTTP/1.1, hop-by-hop headers removed (except the upgrade
+    /// pair of an upgrade), `X-Forwarded-For` extended with the client's address,
+    /// `X-Forwarded-Proto: http`, and `X-Forwarded-Host` set from `Host`. `Host` is kept.
+    static func backendRequest(_ head: HTTPRequestHead, clientAddress: String?) -> HTTPRequestHead {
+        var out = head
+        out.version = .http1_1
+        let upgrade = isUpgrade(head)
+        removeHopByHop(&out.headers)
+        if upgrade {
+            out.headers.add(name: "Connection", value: "Upgrade")
+            for value in head.headers["upgrade"] { out.headers.add(name: "Upgrade", value: value) }
+        }
+        var forwardedFor = head.headers["x-forwarded-for"].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+        if let clientAddress { forwardedFor.append(clientAddress) }
+        out.headers.remove(name: "X-Forwarded-For")
+        if !forwardedFor.isEmpty { out.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ")) }
+        out.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
+        if let host = head.headers["host"].first {
+            out.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
+        } else {
+            out.headers.remove(name: "X-Forwarded-Host")
+        }
+        return out
+    }
+
+    /// The response as sent to the client: hop-by-hop headers removed, the client's HTTP version,
+    /// and `Connection: close` when the client connection ends after it (`keep-alive` for an
+    /// HTTP/1.0 client that keeps it).
+    static func clientResponse(_ head: HTTPResponseHead, version: HTTPVersion, keepAlive: Bool) -> HTTPResponseHead {
+        var out = head
+        out.version = version
+        removeHopByHop(&out.headers)
+        if !keepAlive {
+            out.headers.add(name: "Connection", value: "close")
+        } else if version == .http1_0 {
+            out.headers.add(name: "Connection", value: "keep-alive")
+        }
+        return out
+    }
+
+    /// A `101 Switching Protocols` answer as sent to the client: unchanged but for the version, so
+    /// that `Connection: Upgrade` and `Upgrade` reach it.
+    static func switchingResponse(_ head: HTTPResponseHead, version: HTTPVersion) -> HTTPResponseHead {
+        var out = head
+        out.version = version
+        return out
+    }
+
+    /// Removes the hop-by-hop headers and those `Connection` names.
+    static func removeHopByHop(_ headers: inout HTTPHeaders) {
+        let named = headers[canonicalForm: "connection"].map { $0.lowercased() }
+        for name in hopByHop.union(named).subtracting(["transfer-encoding", "content-length"]) {
+            headers.remove(name: name)
+        }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
