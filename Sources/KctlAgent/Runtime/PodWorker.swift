@@ -218,7 +218,7 @@ actor PodWorker {
             markExited(index, exit)
             if terminating { return }
             logger.info(
-                "pod \(namespace)/\(name): container \(container.name) exited with code \(exit.exitCode) after \(ranFor.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+                "pod \(namespace)/\(name): container \(container.name) exited with code \(exit.exitCode) after \(Self.format(ranFor))")
 
             // 4. Restart under the policy, with back-off.
             guard shouldRestart(exitCode: exit.exitCode) || slots[index].killedBecause != nil, policyAllowsAnyRestart
