@@ -20,6 +20,8 @@ public struct APIServer: HTTPResponder {
     let podLogs: (any PodLogSource)?
     let resourceMetrics: (any ResourceMetricsSource)?
     let nodeAdministration: (any NodeAdministration)?
+    /// Makes each Service write that assigns a cluster IP or node ports one step (see `ServiceAllocation`).
+    let serviceAllocationLock = ServiceAllocationLock()
 
     /// Limits and timings of the API server.
     public struct Settings: Sendable {

@@ -11,6 +11,7 @@ public struct ControllerOptions: Sendable {
     public var replicaSetWorkers = 2
     public var garbageCollectorWorkers = 2
     public var namespaceWorkers = 1
+    public var endpointsWorkers = 2
     /// Per-key retry back-off after a failed reconcile.
     public var backOff = WorkQueue.BackOff()
     /// At most this many pods created or deleted per ReplicaSet reconcile.
@@ -31,19 +32,23 @@ public struct ControllerOptions: Sendable {
     public init() {}
 }
 
-/// The built-in controllers (deployment, replicaset, garbage collector, namespace) over shared
+/// The built-in controllers (deployment, replicaset, garbage collector, namespace, endpoints) over shared
 /// informers, as one Service for the daemon:
 ///
 ///     let controllers = ControllerSet(store: store, logger: logger)
 ///     ServiceGroup(configuration: .init(services: [..., controllers.manager, ...], logger: logger))
 ///
-/// The manager starts the informers (Deployments, ReplicaSets, Pods, Namespaces), waits until
+/// The manager starts the informers (Deployments, ReplicaSets, Pods, Namespaces, Services,
+/// Endpoints), waits until
 /// they have synced, then runs every controller and the event expiry until graceful shutdown.
 public struct ControllerSet: Sendable {
     public let deployments: Informer
     public let replicaSets: Informer
     public let pods: Informer
     public let namespaces: Informer
+    /// Services and Endpoints (`services` is taken by the daemon's list of lifecycle services).
+    public let serviceInformer: Informer
+    public let endpointsInformer: Informer
     public let controllers: [Controller]
     public let garbageCollector: GarbageCollector
     public let eventExpiry: EventExpiry
@@ -61,6 +66,8 @@ public struct ControllerSet: Sendable {
         let replicaSets = Informer(store: store, resource: .replicaSet, logger: logger, clock: clock)
         let pods = Informer(store: store, resource: .pod, logger: logger, clock: clock)
         let namespaces = Informer(store: store, resource: .namespace, logger: logger, clock: clock)
+        let services = Informer(store: store, resource: .service, logger: logger, clock: clock)
+        let endpoints = Informer(store: store, resource: .endpoints, logger: logger, clock: clock)
         for informer in [deployments, replicaSets, pods] { Indexes.addIfMissing(to: informer) }
 
         // Deployment controller: woken by its Deployments and by their ReplicaSets.
@@ -94,6 +101,14 @@ public struct ControllerSet: Sendable {
             recorder: EventRecorder(store: store, component: "namespace-controller", logger: logger, now: options.now),
             logger: logger)
 
+        // Endpoints controller: woken by Services, their pods and the Endpoints it manages.
+        let endpointsQueue = WorkQueue(name: "endpoints", clock: clock, backOff: options.backOff)
+        EndpointsReconciler.enqueue(services: services, pods: pods, endpoints: endpoints, into: endpointsQueue)
+        let endpointsReconciler = EndpointsReconciler(
+            store: store, services: services, pods: pods, endpoints: endpoints,
+            recorder: EventRecorder(store: store, component: "endpoint-controller", logger: logger, now: options.now),
+            logger: logger)
+
         let controllers =
             [
                 Controller(
@@ -105,6 +120,9 @@ public struct ControllerSet: Sendable {
                 Controller(
                     name: "namespace", queue: namespaceQueue, reconciler: namespaceReconciler,
                     workers: options.namespaceWorkers, logger: logger),
+                Controller(
+                    name: "endpoints", queue: endpointsQueue, reconciler: endpointsReconciler,
+                    workers: options.endpointsWorkers, logger: logger),
             ] + garbageCollector.controllers(workers: options.garbageCollectorWorkers, logger: logger)
 
         let eventExpiry = EventExpiry(
@@ -115,11 +133,13 @@ public struct ControllerSet: Sendable {
         self.replicaSets = replicaSets
         self.pods = pods
         self.namespaces = namespaces
+        self.serviceInformer = services
+        self.endpointsInformer = endpoints
         self.controllers = controllers
         self.garbageCollector = garbageCollector
         self.eventExpiry = eventExpiry
         self.manager = ControllerManager(
-            informers: [namespaces, deployments, replicaSets, pods], controllers: controllers,
+            informers: [namespaces, deployments, replicaSets, pods, services, endpoints], controllers: controllers,
             services: options.expireEvents ? [eventExpiry] : [], logger: logger)
     }
 

@@ -35,9 +35,9 @@ extension APIServer {
             var candidate = object
             if generated { candidate.name = Self.names.name(base: object.generateName ?? "") }
             let admitted = try Admission.admit(candidate, as: type, strict: strictFields(query))
-            if isDryRun(query) { return Self.json(admitted.value, status: .created) }
+            if isDryRun(query) { return Self.json(try await previewAddresses(admitted, as: type).value, status: .created) }
             do {
-                let created = try await store.create(admitted, as: type)
+                let created = try await storeNew(admitted, as: type)
                 return Self.json(created.value, status: .created)
             } catch let error as StatusError where error.reason == .alreadyExists && generated && attempt < 8 {
                 continue

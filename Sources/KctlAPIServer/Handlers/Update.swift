@@ -45,6 +45,9 @@ extension APIServer {
         _ target: ResourceRequest, name: String, statusOnly: Bool, dryRun: Bool,
         mutate: @escaping @Sendable (inout KubeObject) throws -> Void
     ) async throws -> Response {
+        if target.type == .service && !statusOnly {
+            return Self.json(try await commitService(target, name: name, dryRun: dryRun, mutate: mutate).value)
+        }
         if dryRun {
             var current = try await store.get(target.type, namespace: target.namespace, name: name)
             try mutate(&current)

@@ -62,6 +62,9 @@ extension ResourceType {
     public static let service = ResourceType(
         group: "", version: "v1", kind: "Service", plural: "services", singular: "service",
         shortNames: ["svc"], hasStatus: true, categories: ["all"])
+    public static let endpoints = ResourceType(
+        group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints",
+        shortNames: ["ep"])
     public static let secret = ResourceType(
         group: "", version: "v1", kind: "Secret", plural: "secrets", singular: "secret")
     public static let configMap = ResourceType(
@@ -86,7 +89,7 @@ extension ResourceType {
 
     /// Every kind kctld serves, in the order discovery lists them.
     public static let all: [ResourceType] = [
-        .namespace, .node, .pod, .service, .secret, .configMap, .event,
+        .namespace, .node, .pod, .service, .endpoints, .secret, .configMap, .event,
         .deployment, .replicaSet, .ingress, .horizontalPodAutoscaler, .lease,
     ]
 

@@ -44,6 +44,8 @@ public enum ObjectTable {
                 Column("NAME"), Column("TYPE"), Column("CLUSTER-IP"), Column("EXTERNAL-IP"), Column("PORT(S)"),
                 Column("AGE"), Column("SELECTOR", priority: 1),
             ]
+        case "endpoints":
+            return [Column("NAME"), Column("ENDPOINTS"), Column("AGE")]
         case "ingresses":
             return [Column("NAME"), Column("CLASS"), Column("HOSTS"), Column("ADDRESS"), Column("PORTS"), Column("AGE")]
         case "secrets":
@@ -99,6 +101,8 @@ public enum ObjectTable {
                 object.name, o.value(atPath: "spec.type")?.stringValue ?? "ClusterIP", text(o, "spec.clusterIP"),
                 serviceExternalIP(o), servicePorts(o), age, mapText(o.value(atPath: "spec.selector")),
             ]
+        case "endpoints":
+            return [object.name, endpointsText(o), age]
         case "ingresses":
             return [
                 object.name, text(o, "spec.ingressClassName"), ingressHosts(o),
@@ -262,6 +266,33 @@ public enum ObjectTable {
             return "\(number)/\(proto)"
         }
         return ports.isEmpty ? "<none>" : ports.joined(separator: ",")
+    }
+
+    /// kubectl's ENDPOINTS cell: ready `ip:port` pairs (a bare `ip` in a subset without ports), the
+    /// first three then ` + N more...`; `<none>` without subsets, empty when only not-ready ones exist.
+    public static func endpointsText(_ o: JSONValue, portName: String? = nil) -> String {
+        let subsets = o["subsets"]?.arrayValue ?? []
+        if subsets.isEmpty { return "<none>" }
+        let shown = 3
+        var listed: [String] = []
+        var total = 0
+        for subset in subsets {
+            let ips = (subset["addresses"]?.arrayValue ?? []).map { $0["ip"]?.stringValue ?? "" }
+            let ports = subset["ports"]?.arrayValue ?? []
+            var pairs: [String] = []
+            if ports.isEmpty {
+                pairs = ips
+            } else {
+                for port in ports where portName == nil || (port["name"]?.stringValue ?? "") == portName {
+                    let number = port["port"]?.intValue.map(String.init) ?? "?"
+                    pairs += ips.map { ip in ip.contains(":") ? "[\(ip)]:\(number)" : "\(ip):\(number)" }
+                }
+            }
+            total += pairs.count
+            listed += pairs.prefix(max(0, shown - listed.count))
+        }
+        let text = listed.joined(separator: ",")
+        return total > listed.count ? "\(text) + \(total - listed.count) more..." : text
     }
 
     static func serviceExternalIP(_ o: JSONValue) -> String {

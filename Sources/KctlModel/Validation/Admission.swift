@@ -53,7 +53,7 @@ public enum Admission {
 
     static func admissibleKind(_ type: ResourceType) -> (any Admissible.Type)? {
         let kinds: [any Admissible.Type] = [
-            Namespace.self, Node.self, Pod.self, Service.self, Secret.self, ConfigMap.self, Event.self,
+            Namespace.self, Node.self, Pod.self, Service.self, Endpoints.self, Secret.self, ConfigMap.self, Event.self,
             Deployment.self, ReplicaSet.self, Ingress.self, HorizontalPodAutoscaler.self, Lease.self,
         ]
         return kinds.first { $0.resourceType == type }
