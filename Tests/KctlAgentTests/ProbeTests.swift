@@ -277,11 +277,13 @@ import Testing
     @Test func httpConnectionRefused() async throws {
         let port = try await Self.closedPort()
         await Self.withRunner { runner in
-            let outcome = await runner.run(Self.http("/healthz", port: .int(Int32(port))), target: Self.target(), timeout: .seconds(2))
+            var probe = Self.http("/healthz", port: .int(Int32(port)))
+            probe.httpGet?.host = "127.0.99.1"  // nothing listens there, whatever the port
+            let outcome = await runner.run(probe, target: Self.target(), timeout: .seconds(2))
             #expect(
                 outcome
                     == .failure(
-                        "Get \"http://127.0.0.1:\(port)/healthz\": dial tcp 127.0.0.1:\(port): connect: connection refused"))
+                        "Get \"http://127.0.99.1:\(port)/healthz\": dial tcp 127.0.99.1:\(port): connect: connection refused"))
         }
     }
 
@@ -332,12 +334,12 @@ import Testing
     }
 
     @Test func tcpConnectionRefused() async throws {
+        // An address of the loopback range nothing listens on: no other test can take the port.
         let port = try await Self.closedPort()
         await Self.withRunner { runner in
-            let probe = Probe(tcpSocket: TCPSocketAction(port: .int(Int32(port)), host: "127.0.0.1"))
-            #expect(
-                await runner.run(probe, target: Self.target(), timeout: .seconds(2))
-                    == .failure("dial tcp 127.0.0.1:\(port): connect: connection refused"))
+            let probe = Probe(tcpSocket: TCPSocketAction(port: .int(Int32(port)), host: "127.0.99.1"))
+            let outcome = await runner.run(probe, target: Self.target(), timeout: .seconds(2))
+            #expect(outcome == .failure("dial tcp 127.0.99.1:\(port): connect: connection refused"))
         }
     }
 
