@@ -3,10 +3,11 @@ import Testing
 
 @testable import KctlProxy
 
-/// An Ingress from `(host, path, pathType, service)` rules, created at `age` (older sorts first).
+/// An Ingress from `(host, path, pathType, service)` rules, all to the service port `port`.
 func ingress(
     _ name: String, namespace: String = "default", created: String = "2025-01-01T00:00:00Z", className: String? = nil,
-    defaultService: String? = nil, rules: [(host: String?, path: String, type: String, service: String)]
+    defaultService: String? = nil, port: JSONValue = ["number": 80],
+    rules: [(host: String?, path: String, type: String, service: String)]
 ) -> KubeObject {
     var byHost: [String: [JSONValue]] = [:]
     var hosts: [String] = []
@@ -15,7 +16,7 @@ func ingress(
         if byHost[key] == nil { hosts.append(key) }
         byHost[key, default: []].append([
             "path": .string(rule.path), "pathType": .string(rule.type),
-            "backend": ["service": ["name": .string(rule.service), "port": ["number": 80]]],
+            "backend": ["service": ["name": .string(rule.service), "port": port]],
         ])
     }
     var spec: [String: JSONValue] = [

@@ -59,8 +59,8 @@ private final class NameEchoHandler: ChannelInboundHandler {
 }
 
 /// An HTTP backend that describes each request it gets (`backend=NAME method=... bytes=N`),
-/// counts its connections, streams `GET /large?bytes=N`, drops the connection on `/break`,
-/// and echoes WebSocket frames on `/ws`.
+/// counts its connections, streams N bytes for `.../large?bytes=N`, drops the connection on
+/// `.../break`, and echoes WebSocket frames after an upgrade on any path.
 final class HTTPTestBackend: Sendable {
     let name: String
     let host: String
@@ -133,7 +133,7 @@ private final class DescribeHandler: ChannelInboundHandler, RemovableChannelHand
         case .head(let head):
             self.head = head
             bytes = 0
-            if head.uri == "/break" { context.close(promise: nil) }
+            if head.uri.hasSuffix("/break") { context.close(promise: nil) }
         case .body(let buffer):
             bytes += buffer.readableBytes
         case .end:
@@ -143,7 +143,7 @@ private final class DescribeHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
-        if head.uri.hasPrefix("/large?bytes="), let size = Int(head.uri.dropFirst("/large?bytes=".count)) {
+        if let marker = head.uri.range(of: "/large?bytes="), let size = Int(head.uri[marker.upperBound...]) {
             let response = HTTPResponseHead(
                 version: .http1_1, status: .ok, headers: ["Content-Length": String(size), "X-Backend": name])
             context.write(wrapOutboundOut(.head(response)), promise: nil)
