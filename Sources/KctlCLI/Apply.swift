@@ -8,6 +8,8 @@ extension KctlCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply manifests: create objects that are missing, update those that differ.",
             discussion: """
+                Documents are applied in dependency order (namespaces, secrets and config maps, services, then
+                workloads and ingresses), whatever order the files list them in.
                 Each document is compared with the live object: fields the manifest sets are written,
                 fields a previous apply set and the manifest no longer sets are removed, the rest is kept.
                 A failing document is reported and the others are still applied (exit code 1).
@@ -43,7 +45,7 @@ extension KctlCommand {
             let failed = try await global.withClient { client in
                 var failed = false
                 var placements = PlacementSession(client: client, explain: explainPlacement)
-                for doc in docs {
+                for doc in ApplyOrder.forApply(docs, kind: { $0.object?.kind }) {
                     guard let object = doc.object else {
                         io.err(ManifestFiles.failureLine(doc))
                         failed = true

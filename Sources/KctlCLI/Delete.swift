@@ -96,6 +96,8 @@ extension KctlCommand {
                     }
                 }
                 var deleted: [(ResourceType, String?, String)] = []
+                // Manifests go in the reverse of apply's order: workloads before the Services and config they use.
+                if !filename.isEmpty { targets = ApplyOrder.forDelete(targets, kind: { $0.type.kind }) }
                 for target in targets {
                     do {
                         try await client.delete(

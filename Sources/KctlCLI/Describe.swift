@@ -84,6 +84,7 @@ extension KctlCommand {
                     let endpoints = try? JSONValue.parse(body)
                 {
                     context.endpoints = Self.endpointAddresses(endpoints)
+                    context.endpointsObject = endpoints
                 }
             default:
                 break

@@ -7,8 +7,10 @@ struct DescribeContext: Sendable {
     var events: [KubeObject] = []
     /// Deployment: its ReplicaSets. Node: the pods bound to it.
     var related: [KubeObject] = []
-    /// Service: `ip:port` endpoints, when the server serves Endpoints.
+    /// Service: its ready `ip:port` endpoints, all ports together ...
     var endpoints: [String]?
+    /// ... or, better, its Endpoints object, which `describe` shows port by port as kubectl does.
+    var endpointsObject: JSONValue?
 }
 
 /// Multi-line, kubectl-like descriptions of objects, as a pure function of the object.
@@ -355,6 +357,7 @@ enum Describer {
 
     // MARK: - Networking
 
+    /// kubectl's service description; `Endpoints:` per port reads the Endpoints object.
     private static func service(_ object: KubeObject, _ w: inout DescribeWriter, context: DescribeContext) {
         let o = object.value
         w.pair("Labels", values: labelLines(object.labels))
@@ -362,16 +365,44 @@ enum Describer {
         let selector = (o.value(atPath: "spec.selector")?.objectValue ?? [:]).compactMapValues(\.stringValue)
         w.pair("Selector", labelLines(selector).joined(separator: ","))
         w.pair("Type", str(o, "spec.type") ?? "ClusterIP")
-        w.pair("IP", str(o, "spec.clusterIP") ?? "<none>")
+        let clusterIPs = (o.value(atPath: "spec.clusterIPs")?.arrayValue ?? []).compactMap(\.stringValue)
+        if !clusterIPs.isEmpty {
+            w.pair("IP Family Policy", str(o, "spec.ipFamilyPolicy") ?? "SingleStack")
+            let families = (o.value(atPath: "spec.ipFamilies")?.arrayValue ?? []).compactMap(\.stringValue)
+            w.pair("IP Families", families.joined(separator: ","))
+            w.pair("IP", clusterIPs[0])
+            w.pair("IPs", clusterIPs.joined(separator: ","))
+        } else {
+            w.pair("IP", str(o, "spec.clusterIP") ?? "<none>")
+        }
+        let externalIPs = (o.value(atPath: "spec.externalIPs")?.arrayValue ?? []).compactMap(\.stringValue)
+        if !externalIPs.isEmpty { w.pair("External IPs", externalIPs.joined(separator: ",")) }
+        if let name = str(o, "spec.externalName"), !name.isEmpty { w.pair("External Name", name) }
+        let ingress = ObjectTable.loadBalancerAddresses(o)
+        if !ingress.isEmpty { w.pair("LoadBalancer Ingress", ingress.joined(separator: ", ")) }
         for port in o.value(atPath: "spec.ports")?.arrayValue ?? [] {
             let proto = port["protocol"]?.stringValue ?? "TCP"
-            let name = port["name"]?.stringValue ?? "<unset>"
-            w.pair("Port", "\(name)  \(str(port, "port") ?? "?")/\(proto)")
+            let name = port["name"]?.stringValue ?? ""
+            let shownName = name.isEmpty ? "<unset>" : name
+            w.pair("Port", "\(shownName)  \(str(port, "port") ?? "?")/\(proto)")
             w.pair("TargetPort", "\(str(port, "targetPort") ?? str(port, "port") ?? "?")/\(proto)")
-            if let nodePort = str(port, "nodePort") { w.pair("NodePort", "\(name)  \(nodePort)/\(proto)") }
+            if let nodePort = port["nodePort"]?.intValue, nodePort != 0 {
+                w.pair("NodePort", "\(shownName)  \(nodePort)/\(proto)")
+            }
+            if let endpoints = context.endpointsObject {
+                w.pair("Endpoints", ObjectTable.endpointsText(endpoints, portName: name))
+            } else {
+                w.pair("Endpoints", context.endpoints?.joined(separator: ",") ?? "")
+            }
         }
-        if let endpoints = context.endpoints { w.pair("Endpoints", endpoints.joined(separator: ",")) }
         w.pair("Session Affinity", str(o, "spec.sessionAffinity") ?? "None")
+        if let policy = str(o, "spec.externalTrafficPolicy"), !policy.isEmpty {
+            w.pair("External Traffic Policy", policy)
+        }
+        if let port = int(o, "spec.healthCheckNodePort"), port != 0 { w.pair("HealthCheck NodePort", "\(port)") }
+        if let policy = str(o, "spec.internalTrafficPolicy"), !policy.isEmpty {
+            w.pair("Internal Traffic Policy", policy)
+        }
     }
 
     private static func ingress(_ object: KubeObject, _ w: inout DescribeWriter) {

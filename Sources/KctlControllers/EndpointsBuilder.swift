@@ -25,6 +25,12 @@ public enum EndpointsBuilder {
         public var pods: [String]
     }
 
+    private struct MissingPort: Hashable {
+        var servicePort: String
+        var targetPort: String
+        var `protocol`: String
+    }
+
     /// The desired Endpoints and what could not be resolved.
     public struct Result: Sendable, Hashable {
         public var endpoints: Endpoints
@@ -48,7 +54,7 @@ public enum EndpointsBuilder {
         let publishNotReady = spec.publishNotReadyAddresses == true
 
         var groups: [[EndpointPort]: (ready: [EndpointAddress], notReady: [EndpointAddress])] = [:]
-        var missing: [UnresolvedPort: [String]] = [:]
+        var missing: [MissingPort: [String]] = [:]
         let selected = selector.isEmpty ? [] : pods.filter { pod in
             (pod.metadata.namespace ?? "default") == namespace
                 && selector.allSatisfy { pod.metadata.labels?[$0.key] == $0.value }
@@ -60,17 +66,20 @@ public enum EndpointsBuilder {
             for servicePort in servicePorts {
                 let proto = servicePort.protocol ?? "TCP"
                 let name = servicePort.name.flatMap { $0.isEmpty ? nil : $0 }
+                let number: Int32
                 switch servicePort.targetPort ?? .int(servicePort.port) {
-                case .int(let number):
-                    ports.append(EndpointPort(name: name, port: number, protocol: proto, appProtocol: servicePort.appProtocol))
+                case .int(let given):
+                    number = given
                 case .string(let portName):
-                    if let number = containerPort(named: portName, protocol: proto, in: pod) {
-                        ports.append(EndpointPort(name: name, port: number, protocol: proto, appProtocol: servicePort.appProtocol))
-                    } else {
-                        let key = UnresolvedPort(servicePort: name ?? "", targetPort: portName, protocol: proto, pods: [])
+                    guard let found = containerPort(named: portName, protocol: proto, in: pod) else {
+                        let key = MissingPort(servicePort: name ?? "", targetPort: portName, protocol: proto)
                         missing[key, default: []].append(pod.name)
+                        continue
                     }
+                    number = found
                 }
+                let appProtocol = servicePort.appProtocol
+                ports.append(EndpointPort(name: name, port: number, protocol: proto, appProtocol: appProtocol))
             }
             // Every port of a Service with ports is unresolvable for this pod: it serves nothing.
             if ports.isEmpty && !servicePorts.isEmpty { continue }
@@ -107,7 +116,8 @@ public enum EndpointsBuilder {
         let unresolved = missing.map { key, pods in
             UnresolvedPort(servicePort: key.servicePort, targetPort: key.targetPort, protocol: key.protocol, pods: pods)
         }.sorted { ($0.servicePort, $0.targetPort) < ($1.servicePort, $1.targetPort) }
-        return Result(endpoints: endpoints, unresolved: unresolved, readyCount: readyCount, notReadyCount: notReadyCount)
+        return Result(
+            endpoints: endpoints, unresolved: unresolved, readyCount: readyCount, notReadyCount: notReadyCount)
     }
 
     /// Ready condition True and not being deleted.

@@ -102,7 +102,8 @@ public struct EndpointsReconciler: Reconciler {
             // Someone else's, or ours not yet in the cache: update it in place.
         }
         let changed = Locked(false)
-        _ = try await store.update(.endpoints, namespace: key.namespace, name: key.name, subresource: .main) { current in
+        _ = try await store.update(.endpoints, namespace: key.namespace, name: key.name, subresource: .main) {
+            current in
             guard !Self.sameContent(current, admitted) else { return }
             current.json["subsets"] = admitted.json["subsets"]
             current.labels = admitted.labels

@@ -309,7 +309,7 @@ public enum ObjectTable {
         }
     }
 
-    static func loadBalancerAddresses(_ o: JSONValue) -> [String] {
+    public static func loadBalancerAddresses(_ o: JSONValue) -> [String] {
         (o.value(atPath: "status.loadBalancer.ingress")?.arrayValue ?? []).compactMap {
             $0["ip"]?.stringValue ?? $0["hostname"]?.stringValue
         }
