@@ -176,18 +176,21 @@ public struct ServiceAllocation: Sendable {
             }
         }
         guard wanted else { return }
+        // Keep the previous node port of the same port and protocol first, then pick new ones, so
+        // a new port never takes the number an existing one is about to keep.
         let previousPorts = previous?.ports ?? []
         for index in ports.indices where (ports[index].nodePort ?? 0) == 0 {
             let port = ports[index]
             let proto = port.protocol ?? "TCP"
-            let reused = previousPorts.first { old in
+            let kept = previousPorts.first { old in
                 old.port == port.port && (old.protocol ?? "TCP") == proto && (old.nodePort ?? 0) != 0
             }?.nodePort
-            if let reused, !usedNodePorts.contains(reused), taken.insert("\(reused)/\(proto)").inserted {
-                ports[index].nodePort = reused
-                assigned.append(reused)
-                continue
+            if let kept, !usedNodePorts.contains(kept), taken.insert("\(kept)/\(proto)").inserted {
+                ports[index].nodePort = kept
+                assigned.append(kept)
             }
+        }
+        for index in ports.indices where (ports[index].nodePort ?? 0) == 0 {
             guard
                 let free = Self.nodePortRange.first(where: { candidate in
                     !usedNodePorts.contains(candidate) && !assigned.contains(candidate)
@@ -195,7 +198,7 @@ public struct ServiceAllocation: Sendable {
             else {
                 throw StatusError.internalError("failed to allocate a nodePort: range is full")
             }
-            taken.insert("\(free)/\(proto)")
+            taken.insert("\(free)/\(ports[index].protocol ?? "TCP")")
             ports[index].nodePort = free
             assigned.append(free)
         }
