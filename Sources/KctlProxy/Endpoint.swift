@@ -32,12 +32,3 @@ extension Endpoint {
         return result
     }
 }
-
-/// The kinds the proxies read that `ResourceType` may not list yet.
-enum ProxyResources {
-    /// `v1` Endpoints: the table's entry once the endpoints controller has added it, else the same
-    /// coordinates spelled out (the store accepts any kind it is asked to watch).
-    static let endpoints =
-        ResourceType.lookup("endpoints")
-        ?? ResourceType(group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints", shortNames: ["ep"])
-}

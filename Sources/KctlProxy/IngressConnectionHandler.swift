@@ -332,7 +332,10 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         _ status: HTTPResponseStatus, _ message: String, to head: HTTPRequestHead, requestEnded: Bool,
         context: ChannelHandlerContext
     ) {
-        let keepAlive = head.isKeepAlive && !ProxyHeaders.isUpgrade(head)
+        // A client waiting for `100 Continue` will not send the body it announced, so the
+        // connection cannot be trusted for another request.
+        let awaitsContinue = head.headers["expect"].contains { $0.lowercased() == "100-continue" }
+        let keepAlive = head.isKeepAlive && !ProxyHeaders.isUpgrade(head) && (requestEnded || !awaitsContinue)
         var body = context.channel.allocator.buffer(capacity: message.utf8.count + 1)
         body.writeString(message)
         body.writeString("\n")

@@ -102,6 +102,7 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
             await ingresses.waitForSync()
             await directory.waitForSync()
             rebuildRoutes()
+            if Task.isCancelled { return }
             let server: any Channel
             do {
                 server = try await bind()

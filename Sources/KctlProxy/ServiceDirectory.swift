@@ -24,7 +24,7 @@ final class ServiceDirectory: Sendable {
 
     init(store: any Store, logger: Logger) {
         services = Informer(store: store, resource: .service, logger: logger)
-        endpoints = Informer(store: store, resource: ProxyResources.endpoints, logger: logger)
+        endpoints = Informer(store: store, resource: .endpoints, logger: logger)
     }
 
     /// Runs both informers until cancelled.

@@ -1,3 +1,4 @@
+import Foundation
 import KctlModel
 import KctlStore
 import NIOCore
@@ -32,9 +33,9 @@ import Testing
             for name in ["a", "b", "empty"] {
                 try await put(store, service(name, ports: [("http", 80)]), as: .service)
             }
-            try await put(store, endpoints("a", portName: "http", [([a.host], [], a.port)]), as: endpointsType)
-            try await put(store, endpoints("b", portName: "http", [([b.host], [], b.port)]), as: endpointsType)
-            try await put(store, endpoints("empty", portName: "http", [([], ["\(block).3"], 8080)]), as: endpointsType)
+            try await put(store, endpoints("a", portName: "http", [([a.host], [], a.port)]), as: .endpoints)
+            try await put(store, endpoints("b", portName: "http", [([b.host], [], b.port)]), as: .endpoints)
+            try await put(store, endpoints("empty", portName: "http", [([], ["\(block).3"], 8080)]), as: .endpoints)
             let main = ingress(
                 "main",
                 rules: [
@@ -105,8 +106,8 @@ import Testing
                 // A HEAD answer has no body, and the connection goes on after it.
                 responses.append(try await connection.send(.HEAD, "/a/head"))
                 responses.append(try await connection.send(.POST, "/a/post", bodySize: 1000))
-                // So it does after the proxy's own answers.
-                responses.append(try await connection.send(.GET, "/nothing"))
+                // So it does after the proxy's own answers, even one given before the body was read.
+                responses.append(try await connection.send(.POST, "/nothing", bodySize: 200_000))
                 responses.append(try await connection.send(.GET, "/b/last"))
                 return responses
             }
@@ -122,13 +123,35 @@ import Testing
         }
     }
 
+    @Test func answersPipelinedRequestsInOrder() async throws {
+        try await withSetup { setup in
+            let answers = try await withTCPConnection(host: "127.0.0.1", port: setup.port) { connection in
+                let request = { (path: String) in "GET \(path) HTTP/1.1\r\nHost: test.local\r\n\r\n" }
+                try await connection.write(request("/a/1") + request("/nothing") + request("/b/2") + request("/a/3"))
+                var answers: [String] = []
+                for _ in 0..<4 {
+                    let head = try #require(try await connection.readHead())
+                    let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                        .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
+                    let count = try #require(length)
+                    let body = try #require(try await connection.read(count: count))
+                    let text = String(decoding: body, as: UTF8.self)
+                    answers.append(
+                        text.split(separator: "\n").first { $0.hasPrefix("uri=") }.map(String.init) ?? text)
+                }
+                return answers
+            }
+            #expect(answers == ["uri=/a/1", "no ingress rule for test.local /nothing", "uri=/b/2", "uri=/a/3"])
+        }
+    }
+
     @Test func retriesOnAnotherEndpointWhenAConnectFails() async throws {
         try await withSetup { setup in
             // .9 has no listener; every request still lands on a.
             try await put(
                 setup.store,
                 endpoints("a", portName: "http", [(["\(setup.block).9", setup.a.host], [], setup.a.port)]),
-                as: endpointsType)
+                as: .endpoints)
             for index in 0..<6 {
                 let response = try await setup.get("/a/\(index)")
                 #expect(response.status == .ok)
@@ -175,9 +198,13 @@ import Testing
             let upload = try await httpRequest(host: "127.0.0.1", port: setup.port, .PUT, "/a/upload", bodySize: size)
             #expect(upload.status == .ok)
             #expect(upload["bytes"] == String(size))
+            let chunked = try await httpRequest(
+                host: "127.0.0.1", port: setup.port, .POST, "/a/upload", bodySize: size / 4, chunked: true)
+            #expect(chunked["bytes"] == String(size / 4))
             let download = try await setup.get("/a/large?bytes=\(size)")
             #expect(download.status == .ok)
             #expect(download.bodyBytes == size)
+            #expect(download.headers["transfer-encoding"] == ["chunked"])
         }
     }
 

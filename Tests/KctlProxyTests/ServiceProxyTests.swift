@@ -1,5 +1,6 @@
 import KctlModel
 import KctlStore
+import NIOPosix
 import Testing
 
 @testable import KctlProxy
@@ -24,7 +25,7 @@ import Testing
         }
 
         func setEndpoints(_ subsets: [(ready: [String], notReady: [String], port: Int)]) async throws {
-            try await put(store, endpoints("web", subsets), as: endpointsType)
+            try await put(store, endpoints("web", subsets), as: .endpoints)
         }
     }
 
@@ -103,11 +104,17 @@ import Testing
             try await eventually("the listener closes") { setup.proxy.listeners.isEmpty }
             #expect(await connectIsRefused(host: setup.clusterIP, port: setup.port))
 
-            // Ready but dead: the connection is accepted, then closed without a byte.
+            // Ready but dead: the connection is accepted, then reset without a byte (so fast
+            // that the client may see the reset as a failed connect).
             try await setup.setEndpoints([(["\(setup.block).9"], [], setup.a.port)])
             try await eventually("the listener is back") { !setup.proxy.listeners.isEmpty }
-            let closed = try await withTCPConnection(host: setup.clusterIP, port: setup.port) {
-                try await $0.closesWithoutData()
+            let closed: Bool
+            do {
+                closed = try await withTCPConnection(host: setup.clusterIP, port: setup.port) {
+                    try await $0.closesWithoutData()
+                }
+            } catch let error as NIOConnectionError {
+                closed = error.connectionErrors.contains { "\($0.error)".contains("reset") }
             }
             #expect(closed)
         }

@@ -59,7 +59,7 @@ private final class NameEchoHandler: ChannelInboundHandler {
 }
 
 /// An HTTP backend that describes each request it gets (`backend=NAME method=... bytes=N`),
-/// counts its connections, streams N bytes for `.../large?bytes=N`, drops the connection on
+/// counts its connections, streams N bytes (chunked) for `.../large?bytes=N`, drops the connection on
 /// `.../break`, and echoes WebSocket frames after an upgrade on any path.
 final class HTTPTestBackend: Sendable {
     let name: String
@@ -144,8 +144,8 @@ private final class DescribeHandler: ChannelInboundHandler, RemovableChannelHand
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         if let marker = head.uri.range(of: "/large?bytes="), let size = Int(head.uri[marker.upperBound...]) {
-            let response = HTTPResponseHead(
-                version: .http1_1, status: .ok, headers: ["Content-Length": String(size), "X-Backend": name])
+            // No Content-Length: the body goes out chunked.
+            let response = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["X-Backend": name])
             context.write(wrapOutboundOut(.head(response)), promise: nil)
             let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
             var left = size

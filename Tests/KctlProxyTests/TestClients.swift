@@ -140,15 +140,20 @@ final class HTTPConnection {
         self.outbound = outbound
     }
 
-    /// Sends a request (with `bodySize` bytes of body sent in 64 KiB parts) and reads its response.
+    /// Sends a request (with `bodySize` bytes of body sent in 64 KiB parts, chunked or with a
+    /// `Content-Length`) and reads its response.
     func send(
         _ method: HTTPMethod = .GET, _ uri: String, host: String = "test.local", headers: [(String, String)] = [],
-        bodySize: Int = 0
+        bodySize: Int = 0, chunked: Bool = false
     ) async throws -> TestResponse {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
         head.headers.add(name: "Host", value: host)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
-        if bodySize > 0 { head.headers.add(name: "Content-Length", value: String(bodySize)) }
+        if chunked {
+            head.headers.add(name: "Transfer-Encoding", value: "chunked")
+        } else if bodySize > 0 {
+            head.headers.add(name: "Content-Length", value: String(bodySize))
+        }
         try await outbound.write(.head(head))
         var left = bodySize
         let chunk = ByteBuffer(repeating: UInt8(ascii: "b"), count: 64 * 1024)
@@ -197,9 +202,9 @@ func withHTTPConnection<R>(
 /// One request on a connection of its own.
 func httpRequest(
     host: String, port: Int, _ method: HTTPMethod = .GET, _ uri: String, requestHost: String = "test.local",
-    headers: [(String, String)] = [], bodySize: Int = 0
+    headers: [(String, String)] = [], bodySize: Int = 0, chunked: Bool = false
 ) async throws -> TestResponse {
     try await withHTTPConnection(host: host, port: port) { connection in
-        try await connection.send(method, uri, host: requestHost, headers: headers, bodySize: bodySize)
+        try await connection.send(method, uri, host: requestHost, headers: headers, bodySize: bodySize, chunked: chunked)
     }
 }

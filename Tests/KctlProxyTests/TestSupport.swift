@@ -146,5 +146,3 @@ func put(_ store: any Store, _ object: KubeObject, as type: ResourceType) async 
         }
     }
 }
-
-let endpointsType = ProxyResources.endpoints
