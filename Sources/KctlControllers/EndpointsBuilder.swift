@@ -23,6 +23,13 @@ public enum EndpointsBuilder {
         public var `protocol`: String
         /// The pods without it, sorted.
         public var pods: [String]
+
+        public init(servicePort: String, targetPort: String, protocol: String, pods: [String]) {
+            self.servicePort = servicePort
+            self.targetPort = targetPort
+            self.protocol = `protocol`
+            self.pods = pods
+        }
     }
 
     private struct MissingPort: Hashable {
