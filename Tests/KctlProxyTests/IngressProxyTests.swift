@@ -141,7 +141,7 @@ import Testing
                 }
                 return answers
             }
-            #expect(answers == ["uri=/a/1", "no ingress rule for test.local /nothing", "uri=/b/2", "uri=/a/3"])
+            #expect(answers == ["uri=/a/1", "no ingress rule for test.local /nothing\n", "uri=/b/2", "uri=/a/3"])
         }
     }
 
