@@ -68,7 +68,8 @@ final class BackendConnection {
                     try operations.addHandler(HTTPRequestEncoder())
                     try operations.addHandler(
                         ByteToMessageHandler(
-                            HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)))
+                            HTTPResponseDecoder(
+                                leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)))
                     try operations.addHandler(BackendHandler())
                 }
             }

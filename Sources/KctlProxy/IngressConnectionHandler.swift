@@ -15,7 +15,8 @@ final class IngressShared: Sendable {
     /// out closed; a larger request gets a 502 instead of a retry.
     let replayLimit: Int
 
-    init(directory: ServiceDirectory, pools: BackendPools, logger: Logger, connectTimeout: TimeAmount, replayLimit: Int) {
+    init(directory: ServiceDirectory, pools: BackendPools, logger: Logger, connectTimeout: TimeAmount, replayLimit: Int)
+    {
         self.directory = directory
         self.pools = pools
         self.logger = logger
@@ -65,7 +66,10 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         /// A `101` came for an upgrade request: switch to bytes at its end.
         var switching = false
 
-        init(clientHead: HTTPRequestHead, backendHead: HTTPRequestHead, backend: IngressRoutes.Backend, candidates: [Endpoint]) {
+        init(
+            clientHead: HTTPRequestHead, backendHead: HTTPRequestHead, backend: IngressRoutes.Backend,
+            candidates: [Endpoint]
+        ) {
             self.clientHead = clientHead
             self.backendHead = backendHead
             self.backend = backend
@@ -233,7 +237,9 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         let candidates: [Endpoint]
         switch shared.directory.resolve(namespace: backend.namespace, service: backend.service, port: backend.port) {
         case .noService:
-            respond(.serviceUnavailable, "no service \(backend.serviceKey)", to: head, requestEnded: false, context: context)
+            respond(
+                .serviceUnavailable, "no service \(backend.serviceKey)", to: head, requestEnded: false, context: context
+            )
             return
         case .noPort:
             respond(
@@ -279,7 +285,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private func acquire(_ exchange: Exchange, context: ChannelHandlerContext, usePool: Bool) {
         guard let endpoint = exchange.candidates.first else {
             let errors = exchange.connectErrors.joined(separator: "; ")
-            shared.logger.warning("ingress: no endpoint of \(exchange.backend.serviceKey) accepted a connection: \(errors)")
+            shared.logger.warning(
+                "ingress: no endpoint of \(exchange.backend.serviceKey) accepted a connection: \(errors)")
             respond(
                 .badGateway, "no endpoint of service \(exchange.backend.serviceKey) accepted a connection",
                 to: exchange.clientHead, requestEnded: exchange.requestEnded, context: context)
@@ -343,7 +350,9 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(body.readableBytes)),
         ])
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+            promise: nil)
         if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         endResponse(keepAlive: keepAlive, trailers: nil, context: context)
         if keepAlive {
@@ -395,9 +404,11 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             if let handler = try? operations.context(handlerType: NIOHTTPResponseHeadersValidator.self) {
                 operations.removeHandler(context: handler, promise: nil)
             }
-            operations.removeHandler(context: try operations.context(handlerType: HTTPResponseEncoder.self), promise: nil)
             operations.removeHandler(
-                context: try operations.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self), promise: nil)
+                context: try operations.context(handlerType: HTTPResponseEncoder.self), promise: nil)
+            operations.removeHandler(
+                context: try operations.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self),
+                promise: nil)
             connection.flush()
             // Reads held back while waiting for the 101 must not stall the relay.
             context.channel.read()

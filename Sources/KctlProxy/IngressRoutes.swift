@@ -18,6 +18,8 @@ import KctlModel
 public struct IngressRoutes: Sendable {
     /// A Service port in the namespace of the Ingress that named it.
     public struct Backend: Hashable, Sendable, CustomStringConvertible {
+        /// The Service port as the Ingress names it: its number or its name, resolved against the
+        /// Service's `spec.ports` only when a request comes, so Service changes need no rebuild.
         public enum Port: Hashable, Sendable, CustomStringConvertible {
             case number(Int)
             case name(String)
@@ -120,7 +122,8 @@ public struct IngressRoutes: Sendable {
             if let spec = ingress.spec?.defaultBackend {
                 if let target = backend(spec) {
                     if let owner = defaultOwner {
-                        problems.append("ingress \(ingressKey): defaultBackend ignored, ingress \(owner) already sets one")
+                        problems.append(
+                            "ingress \(ingressKey): defaultBackend ignored, ingress \(owner) already sets one")
                     } else {
                         defaultOwner = ingressKey
                         defaultBackend = target

@@ -34,7 +34,9 @@ enum ProxyHeaders {
             .map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
         if let clientAddress { forwardedFor.append(clientAddress) }
         out.headers.remove(name: "X-Forwarded-For")
-        if !forwardedFor.isEmpty { out.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ")) }
+        if !forwardedFor.isEmpty {
+            out.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
+        }
         out.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
         if let host = head.headers["host"].first {
             out.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)

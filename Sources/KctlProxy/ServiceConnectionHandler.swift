@@ -57,7 +57,8 @@ final class ServiceConnectionHandler: ChannelInboundHandler, RemovableChannelHan
                     self.join(context: context, client: client, backend: backend)
                 case .failure(let error):
                     self.connect(
-                        context: context, candidates: candidates.dropFirst(), errors: errors + ["\(endpoint): \(error)"])
+                        context: context, candidates: candidates.dropFirst(), errors: errors + ["\(endpoint): \(error)"]
+                    )
                 }
             }
     }

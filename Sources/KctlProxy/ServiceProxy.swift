@@ -138,7 +138,9 @@ final class ServiceListener: Sendable {
         set { current.withLock { $0 = newValue } }
     }
 
-    private init(address: ServiceListenerPlan.Address, channel: any Channel, current: Locked<ServiceListenerPlan.Target>) {
+    private init(
+        address: ServiceListenerPlan.Address, channel: any Channel, current: Locked<ServiceListenerPlan.Target>
+    ) {
         self.address = address
         self.channel = channel
         self.current = current

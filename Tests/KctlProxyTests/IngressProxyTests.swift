@@ -43,7 +43,8 @@ import Testing
                     (nil, "/missing", "Prefix", "nosuch"),
                 ])
             let named = ingress(
-                "named", created: "2025-01-02T00:00:00Z", port: ["name": "http"], rules: [(nil, "/named", "Exact", "b")])
+                "named", created: "2025-01-02T00:00:00Z", port: ["name": "http"], rules: [(nil, "/named", "Exact", "b")]
+            )
             try await put(store, main, as: .ingress)
             try await put(store, named, as: .ingress)
 
@@ -87,7 +88,8 @@ import Testing
     @Test func setsForwardedHeadersAndDropsHopByHopOnes() async throws {
         try await withSetup { setup in
             let response = try await setup.get(
-                "/a", headers: [("X-Forwarded-For", "10.1.2.3"), ("Connection", "keep-alive, X-Secret"), ("X-Secret", "1")])
+                "/a",
+                headers: [("X-Forwarded-For", "10.1.2.3"), ("Connection", "keep-alive, X-Secret"), ("X-Secret", "1")])
             #expect(response["xff"] == "10.1.2.3, 127.0.0.1")
             #expect(response["xfp"] == "http")
             #expect(response["xfh"] == "test.local")

@@ -134,7 +134,8 @@ func ingress(
     @Test func backendsLiveInTheIngressNamespace() {
         let routes = IngressRoutes(ingresses: [ingress("a", namespace: "team", rules: [(nil, "/", "Prefix", "web")])])
         let backend = routes.route(host: "h", path: "/")
-        #expect(backend == IngressRoutes.Backend(namespace: "team", service: "web", port: .number(80), ingress: "team/a"))
+        #expect(
+            backend == IngressRoutes.Backend(namespace: "team", service: "web", port: .number(80), ingress: "team/a"))
         #expect(backend?.serviceKey == "team/web")
     }
 

@@ -50,7 +50,9 @@ import Testing
         #expect(kept.headers["keep-alive"].isEmpty)
         #expect(kept.headers["content-length"] == ["3"])
         #expect(kept.headers["x-app"] == ["1"])
-        #expect(ProxyHeaders.clientResponse(backend, version: .http1_1, keepAlive: false).headers["connection"] == ["close"])
+        #expect(
+            ProxyHeaders.clientResponse(backend, version: .http1_1, keepAlive: false).headers["connection"] == ["close"]
+        )
         let old = ProxyHeaders.clientResponse(backend, version: .http1_0, keepAlive: true)
         #expect(old.version == .http1_0)
         #expect(old.headers["connection"] == ["keep-alive"])

@@ -141,7 +141,9 @@ import Testing
             let nodePort = try await freePort(on: nodeAddress)
             try await put(
                 setup.store,
-                service("web", clusterIP: setup.clusterIP, ports: [(nil, setup.port)], type: "NodePort", nodePorts: [nodePort]),
+                service(
+                    "web", clusterIP: setup.clusterIP, ports: [(nil, setup.port)], type: "NodePort",
+                    nodePorts: [nodePort]),
                 as: .service)
             try await eventually("the node port listens") {
                 setup.proxy.listeners["\(nodeAddress):\(nodePort)"] == "default/web:\(setup.port)"

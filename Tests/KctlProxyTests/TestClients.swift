@@ -71,7 +71,8 @@ final class TCPConnection {
         let end: [UInt8] = Array("\r\n\r\n".utf8)
         while true {
             let bytes = Array(buffer.readableBytesView)
-            if bytes.count >= 4, let index = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<$0 + 4]) == end }) {
+            if bytes.count >= 4, let index = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<$0 + 4]) == end })
+            {
                 return buffer.readString(length: index + 4)
             }
             guard try await fill() else { return nil }
@@ -205,6 +206,7 @@ func httpRequest(
     headers: [(String, String)] = [], bodySize: Int = 0, chunked: Bool = false
 ) async throws -> TestResponse {
     try await withHTTPConnection(host: host, port: port) { connection in
-        try await connection.send(method, uri, host: requestHost, headers: headers, bodySize: bodySize, chunked: chunked)
+        try await connection.send(
+            method, uri, host: requestHost, headers: headers, bodySize: bodySize, chunked: chunked)
     }
 }

@@ -28,7 +28,8 @@ struct TestTimeout: Error, CustomStringConvertible {
 
 let testLogger: Logger = {
     var logger = Logger(label: "kctl.proxy.test")
-    logger.logLevel = ProcessInfo.processInfo.environment["KCTL_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+    logger.logLevel =
+        ProcessInfo.processInfo.environment["KCTL_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     return logger
 }()
 
@@ -100,7 +101,9 @@ func service(
             ports.enumerated().map { index, port in
                 var entry: [String: JSONValue] = ["port": .int(Int64(port.port)), "protocol": "TCP"]
                 if let name = port.name { entry["name"] = .string(name) }
-                if index < nodePorts.count, let nodePort = nodePorts[index] { entry["nodePort"] = .int(Int64(nodePort)) }
+                if index < nodePorts.count, let nodePort = nodePorts[index] {
+                    entry["nodePort"] = .int(Int64(nodePort))
+                }
                 return .object(entry)
             }),
     ]
