@@ -21,6 +21,9 @@ public struct ServiceAllocation: Sendable {
     /// Cluster IPs (as numbers) and node ports other Services hold.
     public private(set) var usedIPs: Set<UInt32>
     public private(set) var usedNodePorts: Set<Int32>
+    /// Addresses not to hand out automatically though no Service holds them (something on the
+    /// host listens there: another kctld's service proxy). A given `clusterIP` may still use them.
+    public var busyIPs: Set<UInt32> = []
 
     public init(usedIPs: Set<UInt32> = [], usedNodePorts: Set<Int32> = []) {
         self.usedIPs = usedIPs
@@ -139,7 +142,9 @@ public struct ServiceAllocation: Sendable {
         var offset: UInt32 = 1
         while offset < Self.rangeSize - 1 {
             let candidate = Self.rangeBase + offset
-            if Self.isAllocatable(candidate) && !usedIPs.contains(candidate) { return candidate }
+            if Self.isAllocatable(candidate) && !usedIPs.contains(candidate) && !busyIPs.contains(candidate) {
+                return candidate
+            }
             offset += 1
         }
         return nil

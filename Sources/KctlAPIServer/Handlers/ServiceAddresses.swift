@@ -49,6 +49,8 @@ extension APIServer {
     /// The addresses every stored Service but `namespace/name` holds.
     private func serviceAllocation(excluding namespace: String?, _ name: String) async throws -> ServiceAllocation {
         let services = try await store.list(.service, namespace: nil).items
-        return ServiceAllocation(existing: services, excluding: (namespace: namespace, name: name))
+        var allocation = ServiceAllocation(existing: services, excluding: (namespace: namespace, name: name))
+        allocation.busyIPs = LoopbackListeners.addresses()
+        return allocation
     }
 }

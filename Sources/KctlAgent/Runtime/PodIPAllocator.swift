@@ -22,21 +22,10 @@ public final class PodIPAllocator: Sendable {
         self.inUse = listening ?? { Self.listeningHosts(prefix: prefix) }
     }
 
-    /// Host parts of the range's addresses with a listening TCP socket, from /proc/net/tcp
-    /// (`local_address` is the IPv4 address in hex, least significant byte first; state 0A is LISTEN).
+    /// Host parts of the range's addresses with a listening TCP socket on this host.
     static func listeningHosts(prefix: (UInt8, UInt8)) -> Set<UInt32> {
-        guard let data = FileManager.default.contents(atPath: "/proc/net/tcp") else { return [] }
-        var hosts = Set<UInt32>()
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count > 3, fields[3] == "0A" else { continue }
-            let local = fields[1].split(separator: ":")
-            guard let word = UInt32(local.first ?? "", radix: 16) else { continue }
-            let a = UInt8(word & 0xFF), b = UInt8((word >> 8) & 0xFF)
-            guard a == prefix.0, b == prefix.1 else { continue }
-            hosts.insert((((word >> 16) & 0xFF) << 8) | ((word >> 24) & 0xFF))
-        }
-        return hosts
+        let base = UInt32(prefix.0) << 24 | UInt32(prefix.1) << 16
+        return Set(LoopbackListeners.addresses().filter { $0 & 0xFFFF_0000 == base }.map { $0 & 0xFFFF })
     }
 
     /// The range in CIDR form, for logs and docs.
