@@ -129,7 +129,7 @@ let package = Package(
             name: "KctlDaemon",
             dependencies: [
                 "KctlModel", "KctlStore", "KctlAPIServer", "KctlClient",
-                "KctlControllerRuntime", "KctlControllers", "KctlScheduler", "KctlAgent",
+                "KctlControllerRuntime", "KctlControllers", "KctlScheduler", "KctlAgent", "KctlProxy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -2,6 +2,7 @@ import KctlAgent
 import KctlControllerRuntime
 import KctlControllers
 import KctlModel
+import KctlProxy
 import KctlScheduler
 import KctlStore
 import Logging
@@ -36,6 +37,20 @@ struct ControlPlane {
             agents,
             NodeLifecycleController(store: store, logger: logger, options: options.nodeLifecycle),
         ]
+        if options.proxies {
+            let host = options.ingressHost
+            let announce = options.onIngressListening
+            services += [
+                ServiceProxy(store: store, logger: logger),
+                IngressProxy(
+                    store: store, logger: logger, host: host, port: options.ingressPort,
+                    onListening: { address in
+                        let url = "http://\(host):\(address.port ?? 0)"
+                        logger.info("ingress proxy listening on \(url)")
+                        announce?(url)
+                    }),
+            ]
+        }
         self.services = services
     }
 }

@@ -31,6 +31,13 @@ public struct DaemonOptions: Sendable {
     public var nodeLifecycle: NodeLifecycleOptions
     /// How often pods' CPU and memory are sampled.
     public var sampleInterval: Duration
+    /// Run the service proxy (ClusterIP and NodePort listeners) and the ingress proxy.
+    public var proxies: Bool
+    /// Where the ingress proxy listens (`--ingress-listen`; port 0 picks a free one).
+    public var ingressHost: String
+    public var ingressPort: Int
+    /// Called with the ingress proxy's URL once it listens.
+    public var onIngressListening: (@Sendable (String) -> Void)?
 
     /// How node agents treat their pods.
     public enum PodRunnerKind: String, Sendable, Hashable {
@@ -56,7 +63,8 @@ public struct DaemonOptions: Sendable {
         nodes: Int = 0, controlLoops: Bool = true, agents: AgentOptions = AgentOptions(), eventTTL: Duration = .seconds(3600),
         podRunner: PodRunnerKind = .processes, backOffBase: Duration = .seconds(10), backOffCap: Duration = .seconds(300),
         subreaper: Bool = false, nodeLifecycle: NodeLifecycleOptions = NodeLifecycleOptions(),
-        sampleInterval: Duration = .seconds(10)
+        sampleInterval: Duration = .seconds(10), proxies: Bool = true, ingressHost: String = "127.0.0.1",
+        ingressPort: Int = DaemonOptions.defaultIngressPort
     ) {
         self.dataDir = dataDir
         self.host = host
@@ -73,7 +81,13 @@ public struct DaemonOptions: Sendable {
         self.subreaper = subreaper
         self.nodeLifecycle = nodeLifecycle
         self.sampleInterval = sampleInterval
+        self.proxies = proxies
+        self.ingressHost = ingressHost
+        self.ingressPort = ingressPort
     }
+
+    /// The ingress proxy's documented default port.
+    public static let defaultIngressPort = 6480
 
     /// Parses a duration as Kubernetes writes them: `500ms`, `10s`, `5m`, `1h`, `1m30s`.
     public static func parseDuration(_ text: String) throws -> Duration {

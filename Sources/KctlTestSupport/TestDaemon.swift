@@ -11,19 +11,23 @@ public final class TestDaemon: Sendable {
     public let url: String
     public let client: KubeClient
     public let dataDir: String
+    /// The ingress proxy's URL, when the daemon runs pods as processes (and so the proxies).
+    public let ingressURL: String?
     private let task: Task<Void, any Error>
 
-    private init(url: String, client: KubeClient, dataDir: String, task: Task<Void, any Error>) {
+    private init(url: String, client: KubeClient, dataDir: String, ingressURL: String?, task: Task<Void, any Error>) {
         self.url = url
         self.client = client
         self.dataDir = dataDir
+        self.ingressURL = ingressURL
         self.task = task
     }
 
     /// - Parameters:
     ///   - controlLoops: run controllers, scheduler and node agents (off: store and API only).
     ///   - nodes: simulated nodes to create at start.
-    ///   - processes: node agents run pods as real processes (off: they only accept them).
+    ///   - processes: node agents run pods as real processes (off: they only accept them), and
+    ///     the service and ingress proxies run (the ingress on a free port: `ingressURL`).
     ///   - configure: changes to the options (back-off, node lifecycle, ...).
     public static func start(
         dataDir: String? = nil, controlLoops: Bool = false, nodes: Int = 0, processes: Bool = false,
@@ -33,14 +37,26 @@ public final class TestDaemon: Sendable {
         let (urls, continuation) = AsyncStream<String>.makeStream()
         var options = DaemonOptions(
             dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .warning, nodes: nodes,
-            controlLoops: controlLoops, podRunner: processes ? .processes : .accept)
+            controlLoops: controlLoops, podRunner: processes ? .processes : .accept, proxies: processes,
+            ingressPort: 0)
+        let (ingressURLs, ingressContinuation) = AsyncStream<String>.makeStream()
+        options.onIngressListening = { ingressContinuation.yield($0) }
         configure(&options)
-        let task = Task { try await Daemon(options: options).run { continuation.yield($0) } }
+        let runsIngress = options.proxies && options.controlLoops
+        let task = Task { [options] in try await Daemon(options: options).run { continuation.yield($0) } }
         let url = try await withDeadline(seconds: 20) {
             for await url in urls { return url }
             throw TestFailure("kctld stopped before listening")
         }
-        return TestDaemon(url: url, client: try KubeClient(server: url), dataDir: dir, task: task)
+        var ingressURL: String?
+        if runsIngress {
+            ingressURL = try await withDeadline(seconds: 20) {
+                for await url in ingressURLs { return url }
+                throw TestFailure("the ingress proxy stopped before listening")
+            }
+        }
+        return TestDaemon(
+            url: url, client: try KubeClient(server: url), dataDir: dir, ingressURL: ingressURL, task: task)
     }
 
     public func stop(removeData: Bool = true) async {

@@ -53,8 +53,15 @@ struct KctldCommand: AsyncParsableCommand {
     @Option(help: "How often pods' CPU and memory are sampled from /proc (e.g. 10s).")
     var sampleInterval: String = "10s"
 
+    @Option(help: "Where the ingress proxy listens (HOST:PORT). Loopback by default.")
+    var ingressListen: String = "127.0.0.1:\(DaemonOptions.defaultIngressPort)"
+
+    @Flag(help: "Run no service or ingress proxy.")
+    var noProxies = false
+
     func validate() throws {
         _ = try parsedListen()
+        do { _ = try DaemonOptions.parseListen(ingressListen) } catch { throw ValidationError("--ingress-listen: \(error)") }
         guard nodes >= 0 else { throw ValidationError("--nodes: must be 0 or more, got \(nodes)") }
         guard DaemonOptions.PodRunnerKind(rawValue: podRunner) != nil else {
             throw ValidationError("--pod-runner: must be processes or accept, got \"\(podRunner)\"")
@@ -94,7 +101,9 @@ struct KctldCommand: AsyncParsableCommand {
             nodeLifecycle: NodeLifecycleOptions(
                 gracePeriod: try DaemonOptions.parseDuration(nodeMonitorGracePeriod),
                 podEvictionTimeout: try DaemonOptions.parseDuration(podEvictionTimeout)),
-            sampleInterval: try DaemonOptions.parseDuration(sampleInterval))
+            sampleInterval: try DaemonOptions.parseDuration(sampleInterval), proxies: !noProxies,
+            ingressHost: try DaemonOptions.parseListen(ingressListen).host,
+            ingressPort: try DaemonOptions.parseListen(ingressListen).port)
         do {
             try await Daemon(options: options).run()
         } catch {

@@ -10,7 +10,8 @@ import Testing
 /// The chat scenario as real processes through the real daemon: `kctl-demo` replicas run, log,
 /// are healed after `kill -9`, move off a stopped node, and are all gone after `kctl delete` and
 /// after the daemon stops.
-@Suite(.timeLimit(.minutes(3))) struct ProcessesEndToEndTests {
+/// Serialized: both tests run the service proxy, whose listeners take real loopback addresses.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProcessesEndToEndTests {
     func kctl(_ d: TestDaemon, _ args: [String]) async -> CommandResult {
         await KctlCommand.capture(args + ["--server", d.url])
     }
@@ -102,5 +103,54 @@ import Testing
         await d.stop(removeData: false)
         #expect(Self.processes(under: dataDir).isEmpty)
         try? FileManager.default.removeItem(atPath: dataDir)
+    }
+
+    /// One HTTP request to `base` + `path` (the ingress), with the CLI's HTTP client.
+    func http(_ method: String, _ base: String, _ path: String, json: String? = nil) async throws
+        -> (status: Int, body: String)
+    {
+        let client = try KubeClient(server: base)
+        defer { Task { try? await client.shutdown() } }
+        let response = try await client.raw(
+            method: method, path: path, body: json.map { Array($0.utf8) }, contentType: json == nil ? nil : "application/json")
+        return (response.status, String(decoding: response.body, as: UTF8.self))
+    }
+
+    @Test func chatThroughTheIngressStoresAMessageThatNotificationsSees() async throws {
+        let d = try await TestDaemon.start(controlLoops: true, nodes: 3, processes: true) { options in
+            options.backOffBase = .milliseconds(200)
+        }
+        defer { Task { await d.stop() } }
+        let ingress = try #require(d.ingressURL)
+        let apply = await kctl(d, ["apply", "-f", TestFiles.repoRoot + "/Manifests/chat"])
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        try await eventually(seconds: 60, "every chat replica ready") { try await readyPods(d).count == 5 }
+
+        // Services got cluster IPs and their Endpoints list the ready pods.
+        let users = try await d.client.get(.service, namespace: "default", name: "users")
+        #expect(users.spec?["clusterIP"]?.stringValue?.hasPrefix("127.2.") == true)
+        try await eventually(seconds: 30, "users endpoints ready") {
+            let endpoints = try await d.client.get(.endpoints, namespace: "default", name: "users")
+            return endpoints.json["subsets"]?.arrayValue?.first?["addresses"]?.arrayValue?.count == 2
+        }
+
+        // A message through the ingress: messages checks the sender with users through its
+        // Service, stores it, and notifies notifications.
+        let posted = Locked((status: 0, body: ""))
+        try await eventually(seconds: 30, "a message accepted through the ingress") {
+            let answer = try await http("POST", ingress, "/messages", json: #"{"from":"alice","text":"hello through kctl"}"#)
+            posted.withLock { $0 = answer }
+            return answer.status == 201
+        }
+        let body = posted.withLock { $0.body }
+        #expect(body.contains("hello through kctl"), "\(body)")
+        try await eventually(seconds: 30, "the message shows up in notifications") {
+            let listed = try await http("GET", ingress, "/notifications")
+            return listed.status == 200 && listed.body.contains("hello through kctl")
+        }
+        let unknown = try await http("POST", ingress, "/messages", json: #"{"from":"mallory","text":"hi"}"#)
+        #expect(unknown.status == 422, "\(unknown.body)")
+        let nowhere = try await http("GET", ingress, "/nowhere")
+        #expect(nowhere.status == 404)
     }
 }
