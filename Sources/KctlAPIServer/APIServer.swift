@@ -32,6 +32,9 @@ public struct APIServer: HTTPResponder {
         /// An idle watch writes a blank line this often, which JSON stream readers skip, so a
         /// closed connection is noticed and the watcher released.
         public var watchHeartbeat: Duration = .seconds(15)
+        /// New cluster IPs skip loopback addresses something on the host listens on (another
+        /// kctld's service proxy). Only worth it where this daemon's proxy will bind its own.
+        public var avoidListeningAddresses: Bool = true
         public init() {}
     }
 

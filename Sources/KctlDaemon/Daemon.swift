@@ -38,8 +38,11 @@ public struct Daemon: Sendable {
         var services: [any ServiceLifecycle.Service] = [StoreMaintenance(store: store), StoreChangeLog(store: store, logger: logger)]
         let controlPlane = options.controlLoops ? ControlPlane(store: store, options: options, logger: logger) : nil
         if let controlPlane { services += controlPlane.services }
+        var settings = APIServer.Settings()
+        // Without a service proxy of its own, this daemon's cluster IPs never bind anything.
+        settings.avoidListeningAddresses = options.proxies && options.controlLoops
         let api = APIServer(
-            store: store, logger: logger, metrics: { await MetricsExport.text(store: store) },
+            store: store, logger: logger, settings: settings, metrics: { await MetricsExport.text(store: store) },
             podLogs: controlPlane?.runtime.map { RuntimeLogSource(runtime: $0) },
             resourceMetrics: controlPlane?.runtime.map { RuntimeMetricsSource(runtime: $0) },
             nodeAdministration: controlPlane.map { AgentNodeAdministration(agents: $0.agents, store: store) })

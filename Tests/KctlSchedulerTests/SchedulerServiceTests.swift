@@ -102,8 +102,11 @@ import Testing
                 try await eventually("the pod bound to the new node", within: .seconds(10)) {
                     try await nodeName(store, "batch") == "large"
                 }
-                let pod = try await store.get(.pod, namespace: "default", name: "batch")
-                #expect(condition(pod)?["status"]?.stringValue == "True")
+                // The binding and the condition are separate writes.
+                try await eventually("PodScheduled turns True") {
+                    let pod = try await store.get(.pod, namespace: "default", name: "batch")
+                    return condition(pod)?["status"]?.stringValue == "True"
+                }
             }
         }
     }

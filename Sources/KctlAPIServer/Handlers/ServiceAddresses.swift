@@ -50,7 +50,7 @@ extension APIServer {
     private func serviceAllocation(excluding namespace: String?, _ name: String) async throws -> ServiceAllocation {
         let services = try await store.list(.service, namespace: nil).items
         var allocation = ServiceAllocation(existing: services, excluding: (namespace: namespace, name: name))
-        allocation.busyIPs = LoopbackListeners.addresses()
+        if settings.avoidListeningAddresses { allocation.busyIPs = LoopbackListeners.addresses() }
         return allocation
     }
 }
