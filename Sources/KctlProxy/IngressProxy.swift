@@ -32,6 +32,7 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
     private let className: String
     private let group: any EventLoopGroup
     private let ingresses: Informer
+    private let events: EventRecorder
     private let shared: IngressShared
     private let onListening: (@Sendable (SocketAddress) -> Void)?
 
@@ -62,6 +63,7 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
         self.group = eventLoopGroup
         self.onListening = onListening
         self.ingresses = Informer(store: store, resource: .ingress, logger: logger)
+        self.events = EventRecorder(store: store, component: "ingress-proxy", logger: logger)
         self.shared = IngressShared(
             directory: ServiceDirectory(store: store, logger: logger), pools: BackendPools(), logger: logger,
             connectTimeout: TimeAmount(connectTimeout), replayLimit: 64 * 1024)
@@ -170,8 +172,20 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
             routes = table
             return old
         }
-        for problem in table.problems where !old.problems.contains(problem) {
+        let fresh = table.problems.filter { !old.problems.contains($0) }
+        for problem in fresh {
             logger.warning("ingress: \(problem)")
+        }
+        // Each new problem is also a Warning Event on its Ingress, so `kctl describe ingress`
+        // and `kctl events` show why a rule is ignored.
+        guard !fresh.isEmpty else { return }
+        let ingresses = self.ingresses.list()
+        let events = self.events
+        Task {
+            for problem in fresh {
+                guard let ingress = ingresses.first(where: { problem.hasPrefix("ingress \($0.key):") }) else { continue }
+                await events.warning(ingress, reason: "IngressRuleIgnored", message: problem)
+            }
         }
     }
 }
