@@ -127,22 +127,6 @@ private final class ByteStreamReader: @unchecked Sendable {
     }
 
     private func open() async throws -> HTTPClientResponse.Body.AsyncIterator {
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Accept", value: "text/plain, application/json")
-        request.headers.add(name: "User-Agent", value: "kctl")
-        let response: HTTPClientResponse
-        do {
-            response = try await client.http.execute(request, deadline: .distantFuture)
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw client.unreachable(error)
-        }
-        let status = Int(response.status.code)
-        guard (200..<300).contains(status) else {
-            var buffer = try await response.body.collect(upTo: 1 << 20)
-            throw KubeClient.error(status: status, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
-        }
-        return response.body.makeAsyncIterator()
+        try await client.openStream(url: url, accept: "text/plain, application/json")
     }
 }

@@ -81,23 +81,7 @@ private final class WatchReader: @unchecked Sendable {
     }
 
     private func open() async throws -> HTTPClientResponse.Body.AsyncIterator {
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "kctl")
-        let response: HTTPClientResponse
-        do {
-            response = try await client.http.execute(request, deadline: .distantFuture)
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw client.unreachable(error)
-        }
-        let status = Int(response.status.code)
-        guard status == 200 else {
-            var buffer = try await response.body.collect(upTo: 1 << 20)
-            throw KubeClient.error(status: status, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
-        }
-        return response.body.makeAsyncIterator()
+        try await client.openStream(url: url, accept: "application/json")
     }
 }
 
@@ -163,5 +147,29 @@ public enum WatchEventDecoder {
                 ?? StatusError(reason: .internalError, code: 500, message: "the watch stream sent an ERROR event")
         }
         return ClientWatchEvent(type: type, object: try KubeObject(json: objectJSON))
+    }
+}
+
+extension KubeClient {
+    /// Starts a streamed GET (a watch, a followed log): the body's iterator once the answer is a
+    /// 2xx; otherwise the server's Status as an error. Unreachable servers throw `unreachable`.
+    func openStream(url: String, accept: String) async throws -> HTTPClientResponse.Body.AsyncIterator {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: accept)
+        request.headers.add(name: "User-Agent", value: "kctl")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, deadline: .distantFuture)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw unreachable(error)
+        }
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            var buffer = try await response.body.collect(upTo: 1 << 20)
+            throw KubeClient.error(status: status, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+        }
+        return response.body.makeAsyncIterator()
     }
 }
