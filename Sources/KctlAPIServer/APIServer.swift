@@ -116,6 +116,11 @@ public struct APIServer: HTTPResponder {
             let body = try await readBody(&request)
             return try await evict(target, body: body, contentType: request.headers[.contentType])
         }
+        if target.subresource == "scale", ScaleSubresource.serves(target.type), !target.isCollection {
+            let body = request.method == .get ? [] : try await readBody(&request)
+            return try await scale(
+                target, method: request.method, body: body, contentType: request.headers[.contentType], query: query)
+        }
         if let sub = target.subresource, sub != "status" {
             throw StatusError(
                 reason: .notFound, code: 404,

@@ -61,6 +61,12 @@ enum Discovery {
                     "kind": .string(t.kind), "verbs": ["get", "patch", "update"],
                 ])
             }
+            if ScaleSubresource.serves(t) {
+                resources.append([
+                    "name": .string("\(t.plural)/scale"), "singularName": "", "namespaced": .bool(t.namespaced),
+                    "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"],
+                ])
+            }
         }
         if group == MetricsRequest.group && version == MetricsRequest.version { resources = MetricsRequest.discovery }
         let gv = group.isEmpty ? version : "\(group)/\(version)"
