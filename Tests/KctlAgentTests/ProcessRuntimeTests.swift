@@ -250,6 +250,21 @@ import Testing
         }
     }
 
+    @Test func aFinishedPodIsNotRunAgainByANewRuntime() async throws {
+        try await withRuntime { store, runtime, _ in
+            var done = shellPod("done", "touch ran; exit 0", restartPolicy: "Never")
+            done.status = ["phase": "Succeeded"]  // as a previous daemon left it
+            _ = try await store.create(done, as: .pod)
+            let uid = try #require(try await find(store, .pod, "default", "done")?.uid)
+            let work = runtime.directories.work(namespace: "default", name: "done", uid: uid)
+            // A pod created next is run; by then the finished one has been looked at too.
+            _ = try await store.create(shellPod("next", "exec sleep 300"), as: .pod)
+            try await eventually("the next pod runs") { try await container(store, "next")?.state?.running != nil }
+            #expect(!FileManager.default.fileExists(atPath: work + "/ran"))
+            #expect(try await status(store, "done")?.phase == "Succeeded")
+        }
+    }
+
     @Test func aMissingCommandWaitsWithRunContainerErrorAndAnEvent() async throws {
         try await withRuntime { store, _, _ in
             var object = shellPod("missing", "")

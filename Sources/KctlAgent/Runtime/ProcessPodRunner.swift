@@ -17,6 +17,10 @@ public final class ProcessPodRunner: PodRunner {
 
     public func sync(_ pod: Pod, context: PodRunnerContext) async throws -> PodStatus? {
         guard let uid = pod.metadata.uid else { return nil }
+        // A pod that finished before this runtime knew it (a daemon restart) stays finished: its
+        // containers do not run again.
+        let phase = pod.status?.phase
+        if phase == "Succeeded" || phase == "Failed", runtime.worker(uid: uid) == nil { return nil }
         let worker = runtime.workers.withLock { workers -> PodWorker in
             if let entry = workers[uid] { return entry.worker }
             var logger = runtime.logger
