@@ -24,10 +24,21 @@ free_port() {
   done
 }
 
+# KCTL_DEMO_SKIP_BUILD=1 reuses the release binaries already built.
 demo_build() {
+  if [ -n "${KCTL_DEMO_SKIP_BUILD:-}" ]; then
+    bin="$(swift build -c release --show-bin-path)"
+    [ -x "$bin/kctld" ] || fail "no release build in $bin (unset KCTL_DEMO_SKIP_BUILD)"
+    return
+  fi
   scripts/setup.sh
   step "building (swift build -c release)"
-  swift build -c release 2>&1 | tail -1
+  local log
+  log=$(swift build -c release 2>&1) || {
+    printf '%s\n' "$log" | grep -E "error:" | head -20 >&2
+    fail "swift build -c release failed"
+  }
+  printf '%s\n' "$log" | tail -1
   bin="$(swift build -c release --show-bin-path)"
 }
 
@@ -94,17 +105,16 @@ pod_ips() {
   kctl get pods -o wide --no-headers | awk -v p="$1-" 'index($1, p) == 1 && $3 == "Running" {print $(NF - 1)}'
 }
 
-# A request printed with its answer: http METHOD URL [BODY]; sets status and body.
+# A request printed with its answer: http METHOD URL [BODY [HEADER]]; sets status and body.
 http() {
-  local method=$1 url=$2 data=${3:-} out
-  if [ -n "$data" ]; then
-    out=$(curl -sS -m 10 -X "$method" -H 'Content-Type: application/json' -d "$data" -w '\n%{http_code}' "$url" 2>&1) || true
-  else
-    out=$(curl -sS -m 10 -X "$method" -w '\n%{http_code}' "$url" 2>&1) || true
-  fi
+  local method=$1 url=$2 data=${3:-} header=${4:-} out
+  local args=(-sS -m 10 -X "$method" -w '\n%{http_code}')
+  [ -n "$data" ] && args+=(-H 'Content-Type: application/json' -d "$data")
+  [ -n "$header" ] && args+=(-H "$header")
+  out=$(curl "${args[@]}" "$url" 2>&1) || true
   status=${out##*$'\n'}
   body=${out%$'\n'*}
-  printf '    %s %s%s\n' "$method" "$url" "${data:+ $data}"
+  printf '    %s %s%s%s\n' "$method" "$url" "${data:+ $data}" "${header:+ ($(cut -c1-40 <<<"$header")...)}"
   printf '    -> %s %s\n' "$status" "$(printf '%s' "$body" | tr '\n' ' ' | cut -c1-160)"
 }
 
