@@ -37,7 +37,7 @@ import Testing
             try await eventually("events") {
                 let creates = try await store.events(reason: "SuccessfulCreate").count
                 let scaling = try await store.events(reason: "ScalingReplicaSet").first?.json["message"]?.stringValue
-                return creates == 3 && scaling == "Scaled up replica set \(rs.name) from 0 to 3"
+                return creates == 3 && scaling == "Scaled up replica set \(rs.name) to 3 from 0"
             }
 
             // Ready pods make the Deployment available and complete.
