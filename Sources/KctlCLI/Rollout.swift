@@ -161,15 +161,19 @@ enum DeploymentRollout {
         for container in template.value(atPath: "spec.containers")?.arrayValue ?? [] {
             w.text("\(container["name"]?.stringValue ?? ""):", indent: 3)
             if let image = container["image"]?.stringValue { w.pair("Image", image, indent: 4) }
-            let words = { (key: String) in (container[key]?.arrayValue ?? []).compactMap(\.stringValue) }
-            if !words("command").isEmpty { w.pair("Command", values: words("command"), indent: 4) }
-            if !words("args").isEmpty { w.pair("Args", values: words("args"), indent: 4) }
-            let env = (container["env"]?.arrayValue ?? []).map { entry -> String in
-                let name = entry["name"]?.stringValue ?? ""
-                if let value = entry["value"]?.stringValue { return "\(name):  \(value)" }
-                return "\(name):  <set from a reference>"
+            // One word, and one variable, a line, as kubectl's describe prints them.
+            for key in ["command", "args"] {
+                let words = (container[key]?.arrayValue ?? []).compactMap(\.stringValue)
+                guard !words.isEmpty else { continue }
+                w.text(key == "command" ? "Command:" : "Args:", indent: 4)
+                for word in words { w.text(word, indent: 6) }
             }
-            w.pair("Environment", values: env, indent: 4)
+            let env = container["env"]?.arrayValue ?? []
+            if env.isEmpty { w.pair("Environment", "<none>", indent: 4) } else { w.text("Environment:", indent: 4) }
+            for entry in env {
+                let value = entry["value"]?.stringValue ?? "<set from a reference>"
+                w.pair(entry["name"]?.stringValue ?? "", value, indent: 6)
+            }
         }
         return w.render()
     }
@@ -302,7 +306,7 @@ extension KctlCommand.Rollout {
                     io.out(DeploymentRollout.describeTemplate(DeploymentRollout.template(of: rs)))
                     return
                 }
-                io.out(title)
+                io.out(title + " ")   // kubectl's name printer leaves a space for an empty operation
                 io.out(lines: DeploymentRollout.historyTable(revisions))
                 io.out("")
             }
