@@ -6,7 +6,7 @@ import KctlStore
 /// object through which `kubectl scale` and the HPA change `spec.replicas` and nothing else.
 enum ScaleSubresource {
     /// The kinds that serve `/scale`.
-    static func serves(_ type: ResourceType) -> Bool { type == .deployment || type == .replicaSet }
+    static func serves(_ type: ResourceType) -> Bool { type.hasScale }
 
     /// The Scale an object shows: its desired replicas, its observed replicas and its selector in
     /// string form (`app=web`), with the object's identity and resourceVersion.
