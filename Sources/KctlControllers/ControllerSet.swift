@@ -68,6 +68,8 @@ public struct ControllerSet: Sendable {
         let namespaces = Informer(store: store, resource: .namespace, logger: logger, clock: clock)
         let services = Informer(store: store, resource: .service, logger: logger, clock: clock)
         let endpoints = Informer(store: store, resource: .endpoints, logger: logger, clock: clock)
+        let configMaps = Informer(store: store, resource: .configMap, logger: logger, clock: clock)
+        let secrets = Informer(store: store, resource: .secret, logger: logger, clock: clock)
         for informer in [deployments, replicaSets, pods] { Indexes.addIfMissing(to: informer) }
 
         // Deployment controller: woken by its Deployments and by their ReplicaSets.
@@ -75,8 +77,11 @@ public struct ControllerSet: Sendable {
         deployments.enqueueKeys(into: deploymentQueue)
         replicaSets.enqueueControllers(ofKind: "Deployment", into: deploymentQueue)
         replicaSets.enqueueSelectingOwners(from: deployments, into: deploymentQueue)
+        DeploymentReconciler.enqueueFollowers(
+            configMaps: configMaps, secrets: secrets, from: deployments, into: deploymentQueue)
         let deploymentReconciler = DeploymentReconciler(
-            store: store, deployments: deployments, replicaSets: replicaSets,
+            store: store, deployments: deployments, replicaSets: replicaSets, pods: pods, configMaps: configMaps,
+            secrets: secrets,
             recorder: EventRecorder(store: store, component: "deployment-controller", logger: logger, now: options.now),
             now: options.now, logger: logger)
 
@@ -139,7 +144,7 @@ public struct ControllerSet: Sendable {
         self.garbageCollector = garbageCollector
         self.eventExpiry = eventExpiry
         self.manager = ControllerManager(
-            informers: [namespaces, deployments, replicaSets, pods, services, endpoints], controllers: controllers,
+            informers: [namespaces, deployments, replicaSets, pods, services, endpoints, configMaps, secrets], controllers: controllers,
             services: options.expireEvents ? [eventExpiry] : [], logger: logger)
     }
 

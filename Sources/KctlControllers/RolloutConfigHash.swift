@@ -1,4 +1,5 @@
 import KctlModel
+import KctlControllerRuntime
 
 /// Beyond Kubernetes: a Deployment annotated `kctl.dev/follow-config: "true"` rolls out when the
 /// data of the ConfigMaps and Secrets its pod template references changes. The controller puts a
@@ -100,6 +101,27 @@ struct FNV64a {
         for byte in bytes {
             value ^= UInt64(byte)
             value = value &* 1_099_511_628_211
+        }
+    }
+}
+
+extension DeploymentReconciler {
+    /// Queues the `kctl.dev/follow-config` Deployments whose template references a ConfigMap or
+    /// Secret that changed.
+    public static func enqueueFollowers(
+        configMaps: Informer, secrets: Informer, from deployments: Informer, into queue: WorkQueue
+    ) {
+        for (source, isSecret) in [(configMaps, false), (secrets, true)] {
+            source.addHandler { event in
+                let object = event.object
+                for deployment in deployments.list(namespace: object.namespace)
+                where RolloutConfigHash.follows(deployment) {
+                    let refs = RolloutConfigHash.references(in: deployment.spec?["template"] ?? [:])
+                    if (isSecret ? refs.secrets : refs.configMaps).contains(object.name) {
+                        queue.add(ObjectKey(deployment))
+                    }
+                }
+            }
         }
     }
 }
