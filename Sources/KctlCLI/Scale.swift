@@ -44,19 +44,32 @@ extension KctlCommand {
             let namespace = global.effectiveNamespace
             try await global.withClient { client in
                 for ref in refs {
-                    var expectedVersion = resourceVersion
-                    if currentReplicas >= 0 {
-                        let scale = try await client.getScale(ref.type, namespace: namespace, name: ref.name)
-                        let actual = Int(scale.spec?.replicas ?? 0)
-                        guard actual == currentReplicas else {
-                            throw CLIError("Expected replicas to be \(currentReplicas), was \(actual)")
+                    // With --current-replicas the write must land on the object that was checked;
+                    // controllers write status all the time, so a Conflict means "check again"
+                    // (kubectl retries the same way). A --resource-version given is never retried.
+                    var attempt = 0
+                    while true {
+                        attempt += 1
+                        var expectedVersion = resourceVersion
+                        if currentReplicas >= 0 {
+                            let scale = try await client.getScale(ref.type, namespace: namespace, name: ref.name)
+                            let actual = Int(scale.spec?.replicas ?? 0)
+                            guard actual == currentReplicas else {
+                                throw CLIError("Expected replicas to be \(currentReplicas), was \(actual)")
+                            }
+                            expectedVersion = expectedVersion ?? scale.metadata.resourceVersion
                         }
-                        // The write must land on the object that was checked.
-                        expectedVersion = expectedVersion ?? scale.metadata.resourceVersion
+                        do {
+                            try await client.setScale(
+                                ref.type, namespace: namespace, name: ref.name, replicas: Int32(replicas),
+                                resourceVersion: expectedVersion)
+                            break
+                        } catch let error as StatusError
+                            where error.reason == .conflict && resourceVersion == nil && currentReplicas >= 0 && attempt < 5
+                        {
+                            continue
+                        }
                     }
-                    try await client.setScale(
-                        ref.type, namespace: namespace, name: ref.name, replicas: Int32(replicas),
-                        resourceVersion: expectedVersion)
                     io.out("\(Printers.qualifiedName(ref.type, ref.name)) scaled")
                 }
             }
