@@ -153,4 +153,114 @@ import Testing
         let nowhere = try await http("GET", ingress, "/nowhere")
         #expect(nowhere.status == 404)
     }
+
+    /// Issue 7's proof: a Deployment of 4 replicas behind the ingress, a steady request loop,
+    /// a template change rolled out and undone: every request answered 200, the answers switch
+    /// versions, and the Deployment never has fewer than replicas - maxUnavailable ready.
+    @Test func aRollingUpdateUnderTrafficDropsNothing() async throws {
+        let d = try await TestDaemon.start(controlLoops: true, nodes: 3, processes: true)
+        defer { Task { await d.stop() } }
+        let ingress = try #require(d.ingressURL)
+        let manifest = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: echo}
+            spec:
+              selector: {app: echo}
+              ports: [{name: http, port: 8088, targetPort: http}]
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: echo}
+            spec:
+              replicas: 4
+              selector: {matchLabels: {app: echo}}
+              strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}
+              template:
+                metadata: {labels: {app: echo}}
+                spec:
+                  terminationGracePeriodSeconds: 5
+                  containers:
+                  - name: echo
+                    command: ["kctl-demo", "http-echo"]
+                    ports: [{name: http, containerPort: 8080}]
+                    env:
+                    - {name: PORT, value: "8080"}
+                    - {name: VERSION, value: v1}
+                    readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 1}
+                    lifecycle: {preStop: {sleep: {seconds: 1}}}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: echo}
+            spec:
+              rules:
+              - http:
+                  paths:
+                  - {path: /, pathType: Prefix, backend: {service: {name: echo, port: {name: http}}}}
+            """
+        let apply = await KctlCommand.capture(["apply", "-f", "-", "--server", d.url], stdin: manifest)
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        let first = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
+        #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
+        try await eventually(seconds: 30, "v1 through the ingress") {
+            try await http("GET", ingress, "/v").body.contains("version: v1")
+        }
+
+        // The steady loop, and a watch on the ready count, while the template changes.
+        struct Tally: Sendable { var ok = 0, failed: [String] = [], versions: Set<String> = [], minReady = Int.max }
+        let tally = Locked(Tally())
+        let client = try KubeClient(server: ingress)
+        let loop = Task {
+            while !Task.isCancelled {
+                do {
+                    let answer = try await client.raw(method: "GET", path: "/v")
+                    let body = String(decoding: answer.body, as: UTF8.self)
+                    let version = body.split(separator: "\n").first { $0.hasPrefix("version: ") }.map(String.init)
+                    tally.withLock {
+                        if answer.status == 200 { $0.ok += 1 } else { $0.failed.append("\(answer.status) \(body)") }
+                        if let version { $0.versions.insert(version) }
+                    }
+                } catch {
+                    if Task.isCancelled || error is CancellationError { break }  // the loop's own end
+                    tally.withLock { $0.failed.append("\(error)") }
+                }
+            }
+        }
+        let readyWatch = Task {
+            while !Task.isCancelled {
+                if let ready = try? await d.client.get(.deployment, namespace: "default", name: "echo")
+                    .status?["readyReplicas"]?.intValue
+                {
+                    tally.withLock { $0.minReady = min($0.minReady, Int(ready)) }
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let set = await kctl(d, ["set", "env", "deploy/echo", "VERSION=v2"])
+        #expect(set.exitCode == 0, "\(set.stderr)")
+        let second = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
+        #expect(second.exitCode == 0, "\(second.stdout)\(second.stderr)")
+        try await eventually(seconds: 30, "v2 through the ingress") {
+            try await http("GET", ingress, "/v").body.contains("version: v2")
+        }
+        let undo = await kctl(d, ["rollout", "undo", "deploy/echo"])
+        #expect(undo.exitCode == 0, "\(undo.stderr)")
+        let third = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
+        #expect(third.exitCode == 0, "\(third.stdout)\(third.stderr)")
+        try await eventually(seconds: 30, "v1 again through the ingress") {
+            try await http("GET", ingress, "/v").body.contains("version: v1")
+        }
+        loop.cancel()
+        readyWatch.cancel()
+        _ = await loop.value
+        _ = await readyWatch.value
+        try? await client.shutdown()
+
+        let result = tally.withLock { $0 }
+        #expect(result.failed.isEmpty, "failed requests during the rollouts: \(result.failed.prefix(5))")
+        #expect(result.ok > 50)
+        #expect(result.versions == ["version: v1", "version: v2"])
+        #expect(result.minReady >= 3, "ready replicas fell to \(result.minReady)")
+    }
 }
