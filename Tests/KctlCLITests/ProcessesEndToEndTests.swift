@@ -161,45 +161,8 @@ import Testing
         let d = try await TestDaemon.start(controlLoops: true, nodes: 3, processes: true)
         defer { Task { await d.stop() } }
         let ingress = try #require(d.ingressURL)
-        let manifest = """
-            apiVersion: v1
-            kind: Service
-            metadata: {name: echo}
-            spec:
-              selector: {app: echo}
-              ports: [{name: http, port: 8088, targetPort: http}]
-            ---
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: echo}
-            spec:
-              replicas: 4
-              selector: {matchLabels: {app: echo}}
-              strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}
-              template:
-                metadata: {labels: {app: echo}}
-                spec:
-                  terminationGracePeriodSeconds: 5
-                  containers:
-                  - name: echo
-                    command: ["kctl-demo", "http-echo"]
-                    ports: [{name: http, containerPort: 8080}]
-                    env:
-                    - {name: PORT, value: "8080"}
-                    - {name: VERSION, value: v1}
-                    readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 1}
-                    lifecycle: {preStop: {sleep: {seconds: 1}}}
-            ---
-            apiVersion: networking.k8s.io/v1
-            kind: Ingress
-            metadata: {name: echo}
-            spec:
-              rules:
-              - http:
-                  paths:
-                  - {path: /, pathType: Prefix, backend: {service: {name: echo, port: {name: http}}}}
-            """
-        let apply = await KctlCommand.capture(["apply", "-f", "-", "--server", d.url], stdin: manifest)
+        // 4 replicas of http-echo behind a Service and the ingress, maxSurge 1, maxUnavailable 1.
+        let apply = await kctl(d, ["apply", "-f", TestFiles.repoRoot + "/Manifests/rollout"])
         #expect(apply.exitCode == 0, "\(apply.stderr)")
         let first = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
         #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
