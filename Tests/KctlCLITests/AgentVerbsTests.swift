@@ -256,12 +256,12 @@ import Testing
             try await server.pod("web-2", node: "node-1", containers: ["main"], owner: "ReplicaSet")
             // The node's agent: removes each pod marked for deletion once "stopped".
             let store = server.store
+            let from = try await store.currentRevision()
             let agent = Task {
-                while !Task.isCancelled {
-                    for pod in try await store.list(.pod, namespace: "default").items where pod.deletionTimestamp != nil {
-                        _ = try? await store.delete(.pod, namespace: "default", name: pod.name, preconditions: .init(), gracePeriodSeconds: 0)
-                    }
-                    try await Task.sleep(for: .milliseconds(20))
+                for try await event in try await store.watch(.pod, namespace: "default", from: from)
+                where event.object.deletionTimestamp != nil {
+                    _ = try? await store.delete(
+                        .pod, namespace: "default", name: event.object.name, preconditions: .init(), gracePeriodSeconds: 0)
                 }
             }
             defer { agent.cancel() }

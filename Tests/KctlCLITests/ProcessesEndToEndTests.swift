@@ -190,15 +190,18 @@ import Testing
                 }
             }
         }
+        // Every status the Deployment goes through, from a watch: none may count fewer than 3 ready.
+        let current = try await d.client.get(.deployment, namespace: "default", name: "echo")
         let readyWatch = Task {
-            while !Task.isCancelled {
-                if let ready = try? await d.client.get(.deployment, namespace: "default", name: "echo")
-                    .status?["readyReplicas"]?.intValue
-                {
-                    tally.withLock { $0.minReady = min($0.minReady, Int(ready)) }
+            let events = d.client.watch(
+                .deployment, namespace: "default", resourceVersion: current.resourceVersion,
+                fieldSelector: "metadata.name=echo")
+            do {
+                for try await event in events {
+                    let ready = Int(event.object.status?["readyReplicas"]?.intValue ?? 0)
+                    tally.withLock { $0.minReady = min($0.minReady, ready) }
                 }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
+            } catch {}
         }
         let set = await kctl(d, ["set", "env", "deploy/echo", "VERSION=v2"])
         #expect(set.exitCode == 0, "\(set.stderr)")

@@ -147,12 +147,13 @@ import Testing
         let log = EventLog()
         let informer = Informer(store: store, resource: .configMap)
         let gate = EventLog()
+        let release = DispatchSemaphore(value: 0)
         informer.addHandler { event in
             if case .added(let o) = event { log.append(o.name) }
-            // Hold up the first event so the writes below overflow the watch.
+            // Hold up the first event until the writes below have overflowed the watch.
             if gate.lines.isEmpty {
                 gate.append("held")
-                usleep(300_000)
+                _ = release.wait(timeout: .now() + 10)
             }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -161,6 +162,7 @@ import Testing
             _ = try await store.create(configMap("first"), as: .configMap)
             try await eventually("the handler to hold") { !gate.lines.isEmpty }
             for i in 0..<10 { _ = try await store.create(configMap("c\(i)"), as: .configMap) }
+            release.signal()
             try await eventually("all objects after the relist") { informer.count == 11 }
             group.cancelAll()
         }

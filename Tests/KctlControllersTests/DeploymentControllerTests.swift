@@ -171,7 +171,10 @@ import Testing
                 let pods = try await store.pods().count
                 return sets == 2 && pods == 3
             }
-            try await Task.sleep(for: .milliseconds(200))
+            // The controller has seen the surge pod (its status counts 3) and still keeps the old pods.
+            try await eventually("the status counts the surge pod") {
+                try await store.get(.deployment, namespace: "default", name: "web").status?["replicas"] == 3
+            }
             let sets = try await store.replicaSets(ownedBy: web)
             let old = try #require(sets.first { $0.annotations["deployment.kubernetes.io/revision"] == "1" })
             #expect(old.spec?["replicas"] == 2)

@@ -69,8 +69,11 @@ import Testing
         try await withControllers { store, _ in
             let rs = try await store.create(try replicaSet("big", replicas: 40, labels: ["app": "big"]), as: .replicaSet)
             try await eventually("40 pods") { try await store.pods(ownedBy: rs).count == 40 }
-            // Never more: the controller waits for its own creates to reach its cache.
-            try await Task.sleep(for: .milliseconds(100))
+            // Never more: the controller waits for its own creates to reach its cache. Once its
+            // status counts all 40, it has reconciled with every create in its cache.
+            try await eventually("the status counts 40") {
+                try await store.get(.replicaSet, namespace: "default", name: rs.name).status?["replicas"] == 40
+            }
             #expect(try await store.pods(ownedBy: rs).count == 40)
             #expect(Set(try await store.pods(ownedBy: rs).map(\.name)).count == 40)
         }
@@ -139,7 +142,7 @@ import Testing
                 let kept = try await store.get(.replicaSet, namespace: "default", name: rs.name)
                 return deployments.isEmpty && kept.ownerReferences.isEmpty
             }
-            try await Task.sleep(for: .milliseconds(100))
+            // The Deployment goes only after its dependents were orphaned: nothing is left to delete them.
             #expect(try await store.pods(ownedBy: rs).count == 2)
             #expect(try await store.get(.replicaSet, namespace: "default", name: rs.name).uid == rs.uid)
         }

@@ -50,7 +50,6 @@ import Testing
                 _ = try await store.update(.deployment, namespace: "default", name: "web", subresource: .main) {
                     $0.labels["poke"] = label
                 }
-                try await Task.sleep(for: .milliseconds(50))
                 let condition = try await progressing(store)
                 return condition?["status"] == "False" && condition?["reason"] == "ProgressDeadlineExceeded"
             }
