@@ -10,8 +10,12 @@ import KctlModel
 public final class PodIPAllocator: Sendable {
     /// The first two octets of the range (`127.1.0.0/16` by default).
     public let prefix: (UInt8, UInt8)
-    private let owners = Locked([UInt32: String]())  // host part (1...65534) -> pod uid
-    private let cursor = Locked(UInt32(1))
+    private struct State {
+        var owners: [UInt32: String] = [:]  // host part (1...65534) -> pod uid
+        /// Where the search for a free address starts: after the last one handed out.
+        var cursor: UInt32 = 1
+    }
+    private let state = Locked(State())
 
     private let inUse: @Sendable () -> Set<UInt32>
 
@@ -34,24 +38,24 @@ public final class PodIPAllocator: Sendable {
     /// Gives `uid` the address it already had (when in range and free), or a free one; nil only
     /// when all 65,534 are taken.
     public func allocate(for uid: String, preferring previous: String? = nil) -> String? {
-        owners.withLock { owners -> String? in
-            if let existing = owners.first(where: { $0.value == uid })?.key { return format(existing) }
-            if let previous, let host = hostPart(previous), owners[host] == nil || owners[host] == uid {
-                owners[host] = uid
+        // Addresses something on this host already listens on (another kctld's pods, a leftover
+        // process) are skipped, so that two daemons on one machine do not collide. Read from
+        // /proc outside the lock.
+        let busy = inUse()
+        return state.withLock { state -> String? in
+            if let existing = state.owners.first(where: { $0.value == uid })?.key { return format(existing) }
+            if let previous, let host = hostPart(previous), state.owners[host] == nil || state.owners[host] == uid {
+                state.owners[host] = uid
                 return previous
             }
-            // Addresses something on this host already listens on (another kctld's pods, a
-            // leftover process) are skipped, so that two daemons on one machine do not collide.
-            let busy = inUse()
-            var candidate = cursor.withLock { $0 }
+            var candidate = state.cursor
             for _ in 0..<65_534 {
                 if candidate == 0 || candidate >= 65_535 { candidate = 1 }
                 // Skip .0 and .255 in the last octet: some tools treat them as network/broadcast.
                 let last = candidate & 0xFF
-                if last != 0, last != 255, owners[candidate] == nil, !busy.contains(candidate) {
-                    owners[candidate] = uid
-                    let next = candidate + 1
-                    cursor.withLock { $0 = next }
+                if last != 0, last != 255, state.owners[candidate] == nil, !busy.contains(candidate) {
+                    state.owners[candidate] = uid
+                    state.cursor = candidate + 1
                     return format(candidate)
                 }
                 candidate += 1
@@ -62,18 +66,18 @@ public final class PodIPAllocator: Sendable {
 
     /// Returns `uid`'s address to the pool.
     public func release(uid: String) {
-        owners.withLock { owners in
-            for (host, owner) in owners where owner == uid { owners[host] = nil }
+        state.withLock { state in
+            for (host, owner) in state.owners where owner == uid { state.owners[host] = nil }
         }
     }
 
     /// The pod uid holding `ip`, if any.
     public func owner(of ip: String) -> String? {
         guard let host = hostPart(ip) else { return nil }
-        return owners.withLock { $0[host] }
+        return state.withLock { $0.owners[host] }
     }
 
-    public var allocatedCount: Int { owners.withLock { $0.count } }
+    public var allocatedCount: Int { state.withLock { $0.owners.count } }
 
     private func format(_ host: UInt32) -> String {
         "\(prefix.0).\(prefix.1).\(host >> 8).\(host & 0xFF)"

@@ -151,12 +151,13 @@ public final class PodRuntime: Sendable {
             workingDirectory: directory, output: .file(log))
         let process = try await supervisor.spawn(spec)
         liveLogs.withLock { _ = $0.insert(log) }
-        let liveLogs = self.liveLogs
-        Task {
-            _ = await process.waitForExit()
-            liveLogs.withLock { _ = $0.remove(log) }
-        }
         return process
+    }
+
+    /// The instance's process exited (its worker saw it): `kctl logs -f` on it may end.
+    func instanceEnded(namespace: String, name: String, uid: String, container: String, instance: Int) {
+        let log = directories.log(namespace: namespace, name: name, uid: uid, container: container, instance: instance)
+        liveLogs.withLock { _ = $0.remove(log) }
     }
 
     // MARK: Workers

@@ -203,6 +203,7 @@ actor PodWorker {
             }
             if terminating {
                 _ = await started.stop(gracePeriod: .zero)
+                runtime.instanceEnded(namespace: namespace, name: name, uid: uid, container: container.name, instance: instance)
                 return
             }
             markRunning(index, started)
@@ -211,6 +212,7 @@ actor PodWorker {
             // 3. Probes run while the process does; its exit is noticed at once.
             let probes = Task { await self.probe(index, process: started, resolved: resolved) }
             let exit = await started.waitForExit()
+            runtime.instanceEnded(namespace: namespace, name: name, uid: uid, container: container.name, instance: instance)
             probes.cancel()
             await probes.value
             runtime.directories.removeRecord(namespace: namespace, name: name, uid: uid, container: container.name)
