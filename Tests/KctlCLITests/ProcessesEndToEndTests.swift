@@ -229,4 +229,40 @@ import Testing
         #expect(result.versions == ["version: v1", "version: v2"])
         #expect(result.minReady >= 3, "ready replicas fell to \(result.minReady)")
     }
+
+    /// A template whose new pods never become ready stalls the rollout: the old pods keep serving
+    /// through the ingress, ready replicas stay at replicas - maxUnavailable, and the Deployment
+    /// ends in Progressing=False ProgressDeadlineExceeded, which `kctl rollout status` reports.
+    @Test func aRolloutThatNeverBecomesReadyStallsWithOldPodsServing() async throws {
+        let d = try await TestDaemon.start(controlLoops: true, nodes: 3, processes: true)
+        defer { Task { await d.stop() } }
+        let ingress = try #require(d.ingressURL)
+        let apply = await kctl(d, ["apply", "-f", TestFiles.repoRoot + "/Manifests/rollout"])
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        let first = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
+        #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
+        _ = try await d.client.patch(
+            .deployment, namespace: "default", name: "echo", patch: ["spec": ["progressDeadlineSeconds": 4]])
+
+        // v3 answers /healthz with 503 from the start: its pods run but never become ready.
+        let set = await kctl(d, ["set", "env", "deploy/echo", "VERSION=v3", "FAIL_READINESS_AFTER=0s"])
+        #expect(set.exitCode == 0, "\(set.stderr)")
+        let stalled = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
+        #expect(stalled.exitCode != 0)
+        #expect(stalled.stderr.contains("exceeded its progress deadline"), "\(stalled.stdout)\(stalled.stderr)")
+
+        let deployment = try await d.client.get(.deployment, namespace: "default", name: "echo")
+        let progressing = deployment.status?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "Progressing" }
+        #expect(progressing?["status"]?.stringValue == "False")
+        #expect(progressing?["reason"]?.stringValue == "ProgressDeadlineExceeded")
+        #expect((deployment.status?["readyReplicas"]?.intValue ?? 0) >= 3)
+        let events = try await d.client.list(.event, namespace: "default").items
+        #expect(events.contains { $0.value["reason"]?.stringValue == "ProgressDeadlineExceeded" })
+        // The old version still answers every request.
+        for _ in 0..<20 {
+            let answer = try await http("GET", ingress, "/v")
+            #expect(answer.status == 200)
+            #expect(answer.body.contains("version: v1"), "\(answer.body)")
+        }
+    }
 }
