@@ -107,7 +107,7 @@ enum JSONPatch {
         switch doc {
         case .object(var o):
             guard let child = o[token] else { throw missing(token) }
-            o[token] = last ? nil : try remove(child, pointer.dropFirst())
+            if last { o.removeValue(forKey: token) } else { o[token] = try remove(child, pointer.dropFirst()) }
             return .object(o)
         case .array(var a):
             guard let i = Int(token), a.indices.contains(i) else { throw missing(token) }
