@@ -28,6 +28,26 @@ public struct ControllerOptions: Sendable {
     public var now: @Sendable () -> Date = { Date() }
     /// Randomness for generated pod names.
     public var names = NameGenerator()
+    /// Where the HPA controller reads metric samples; the HPA controller runs only when set.
+    public var autoscalingMetrics: (any AutoscalingMetricsSource)?
+    /// How often each HorizontalPodAutoscaler is synced.
+    public var hpaSyncPeriod: Duration = .seconds(15)
+    /// The scale-down stabilization window of HPAs that do not set one.
+    public var hpaDownscaleStabilization: Duration = .seconds(300)
+    /// The band around an HPA's target within which nothing scales (0.1: ±10%).
+    public var hpaTolerance = 0.1
+    /// How long after a pod's start its CPU samples are suspect.
+    public var hpaCPUInitializationPeriod: Duration = .seconds(300)
+    /// A pod unready within this long of its start has never been ready.
+    public var hpaInitialReadinessDelay: Duration = .seconds(30)
+    public var hpaWorkers = 2
+
+    /// The HPA controller's settings, from the `hpa*` options.
+    public var hpaSettings: HPASettings {
+        HPASettings(
+            syncPeriod: hpaSyncPeriod, downscaleStabilization: hpaDownscaleStabilization, tolerance: hpaTolerance,
+            cpuInitializationPeriod: hpaCPUInitializationPeriod, initialReadinessDelay: hpaInitialReadinessDelay)
+    }
 
     public init() {}
 }
@@ -49,6 +69,10 @@ public struct ControllerSet: Sendable {
     /// Services and Endpoints (`services` is taken by the daemon's list of lifecycle services).
     public let serviceInformer: Informer
     public let endpointsInformer: Informer
+    /// HorizontalPodAutoscalers; nil unless `ControllerOptions.autoscalingMetrics` is set.
+    public let hpaInformer: Informer?
+    /// The HPA controller's reconciler (with its recommendation histories), when it runs.
+    public let hpaReconciler: HorizontalPodAutoscalerReconciler?
     public let controllers: [Controller]
     public let garbageCollector: GarbageCollector
     public let eventExpiry: EventExpiry
@@ -114,6 +138,25 @@ public struct ControllerSet: Sendable {
             recorder: EventRecorder(store: store, component: "endpoint-controller", logger: logger, now: options.now),
             logger: logger)
 
+        // HPA controller: woken by its HPAs, then every sync period.
+        var hpaInformer: Informer?
+        var hpaReconciler: HorizontalPodAutoscalerReconciler?
+        var hpaControllers: [Controller] = []
+        if let metrics = options.autoscalingMetrics {
+            let hpas = Informer(store: store, resource: .horizontalPodAutoscaler, logger: logger, clock: clock)
+            let hpaQueue = WorkQueue(name: "hpa", clock: clock, backOff: options.backOff)
+            HorizontalPodAutoscalerReconciler.enqueue(hpas: hpas, into: hpaQueue)
+            let reconciler = HorizontalPodAutoscalerReconciler(
+                store: store, hpas: hpas, pods: pods, metrics: metrics,
+                recorder: EventRecorder(store: store, component: "horizontal-pod-autoscaler", logger: logger, now: options.now),
+                settings: options.hpaSettings, now: options.now, logger: logger)
+            hpaInformer = hpas
+            hpaReconciler = reconciler
+            hpaControllers = [
+                Controller(name: "hpa", queue: hpaQueue, reconciler: reconciler, workers: options.hpaWorkers, logger: logger)
+            ]
+        }
+
         let controllers =
             [
                 Controller(
@@ -128,7 +171,7 @@ public struct ControllerSet: Sendable {
                 Controller(
                     name: "endpoints", queue: endpointsQueue, reconciler: endpointsReconciler,
                     workers: options.endpointsWorkers, logger: logger),
-            ] + garbageCollector.controllers(workers: options.garbageCollectorWorkers, logger: logger)
+            ] + hpaControllers + garbageCollector.controllers(workers: options.garbageCollectorWorkers, logger: logger)
 
         let eventExpiry = EventExpiry(
             store: store, options: .init(ttl: options.eventTTL, interval: options.eventExpiryInterval), logger: logger,
@@ -140,11 +183,14 @@ public struct ControllerSet: Sendable {
         self.namespaces = namespaces
         self.serviceInformer = services
         self.endpointsInformer = endpoints
+        self.hpaInformer = hpaInformer
+        self.hpaReconciler = hpaReconciler
         self.controllers = controllers
         self.garbageCollector = garbageCollector
         self.eventExpiry = eventExpiry
         self.manager = ControllerManager(
-            informers: [namespaces, deployments, replicaSets, pods, services, endpoints, configMaps, secrets], controllers: controllers,
+            informers: [namespaces, deployments, replicaSets, pods, services, endpoints, configMaps, secrets]
+                + (hpaInformer.map { [$0] } ?? []), controllers: controllers,
             services: options.expireEvents ? [eventExpiry] : [], logger: logger)
     }
 
