@@ -75,6 +75,7 @@ public struct APIServer: HTTPResponder {
 
     private func route(_ request: Request) async throws -> Response {
         let query = Query(request.uri.query)
+        if request.uri.path.hasPrefix("/openapi/") { return try openAPI(path: request.uri.path) }
         switch try RequestInfoParser.parse(path: request.uri.path) {
         case .health:
             _ = try await store.currentRevision()
@@ -131,13 +132,15 @@ public struct APIServer: HTTPResponder {
         }
         switch (request.method, target.isCollection) {
         case (.get, true):
+            let format = try ReadFormat.negotiate(accept: request.headers[.accept], query: query)
             if target.watchPrefix || query.bool("watch") && query["watch"] != "false" && query["watch"] != "0" {
-                return try await watch(target, query: query)
+                return try await watch(target, query: query, format: format)
             }
-            return try await list(target, query: query)
+            return try await list(target, query: query, format: format)
         case (.get, false):
-            if target.watchPrefix { return try await watch(target, query: query) }
-            return Self.json(try await get(target))
+            let format = try ReadFormat.negotiate(accept: request.headers[.accept], query: query)
+            if target.watchPrefix { return try await watch(target, query: query, format: format) }
+            return try await get(target, format: format)
         case (.post, true):
             let body = try await readBody(&request)
             return try await create(target, body: body, query: query)
@@ -158,6 +161,17 @@ public struct APIServer: HTTPResponder {
             throw StatusError.methodNotAllowed(
                 "the server does not allow this method on the requested resource (\(request.method) \(request.uri.path))")
         }
+    }
+
+    /// `/openapi/v3` and its per-group-version documents; `/openapi/v2` is not served (kubectl
+    /// falls back from it quietly).
+    private func openAPI(path: String) throws -> Response {
+        if path == "/openapi/v3" || path == "/openapi/v3/" { return Self.json(OpenAPI.index()) }
+        let key = path.dropFirst("/openapi/v3/".count)
+        guard path.hasPrefix("/openapi/v3/"), let document = OpenAPI.documents[String(key)] else {
+            throw RequestInfoParser.notFound(path)
+        }
+        return Self.json(bytes: document.bytes)
     }
 
     private func readBody(_ request: inout Request) async throws -> [UInt8] {

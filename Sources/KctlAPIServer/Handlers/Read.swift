@@ -28,8 +28,23 @@ extension APIServer {
         }
     }
 
-    func list(_ target: ResourceRequest, query: Query) async throws -> Response {
+    /// One object, as JSON or as a one-row `Table`.
+    func get(_ target: ResourceRequest, format: ReadFormat) async throws -> Response {
+        guard case .table(let apiVersion, let include) = format else { return Self.json(try await get(target)) }
+        guard let name = target.name else { throw StatusError.badRequest("a name is required") }
+        let object = try await store.get(target.type, namespace: target.namespace, name: name)
+        return Self.json(TableResponse.table(target.type, [object], apiVersion: apiVersion, include: include, revision: nil))
+    }
+
+    func list(_ target: ResourceRequest, query: Query, format: ReadFormat = .json) async throws -> Response {
         let selectors = try Selectors(query)
+        if case .table(let apiVersion, let include) = format {
+            let result = try await store.list(target.type, namespace: target.namespace)
+            let items = selectors.isEmpty ? result.items : result.items.filter { selectors.matches($0) }
+            return Self.json(
+                TableResponse.table(
+                    target.type, items, apiVersion: apiVersion, include: include, revision: String(result.revision)))
+        }
         // The stored bytes go out as they are; with a selector, each object is parsed only to
         // match it, and what matches is still sent as stored.
         let result = try await store.listJSON(target.type, namespace: target.namespace)

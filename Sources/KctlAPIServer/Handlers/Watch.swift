@@ -8,19 +8,22 @@ extension APIServer {
     /// `?watch=true`: newline-delimited `{"type":...,"object":...}` events over a chunked response.
     /// No `resourceVersion` (or "0") starts with ADDED events for the current state, as
     /// Kubernetes does; a compacted revision gets an in-stream ERROR event with 410 Expired.
-    func watch(_ target: ResourceRequest, query: Query) async throws -> Response {
+    /// With a `Table` format (`kubectl get -w`), each event's object is a table of one row.
+    func watch(_ target: ResourceRequest, query: Query, format: ReadFormat = .json) async throws -> Response {
         let selectors = try Selectors(query)
         if let name = target.name {
             // `/watch/<plural>/NAME` watches one object.
             var q = selectors
             let byName = try FieldSelector.parse("metadata.name=\(name)")
             q.field = byName
-            return try await watchStream(target, selectors: q, query: query)
+            return try await watchStream(target, selectors: q, query: query, format: format)
         }
-        return try await watchStream(target, selectors: selectors, query: query)
+        return try await watchStream(target, selectors: selectors, query: query, format: format)
     }
 
-    private func watchStream(_ target: ResourceRequest, selectors: Selectors, query: Query) async throws -> Response {
+    private func watchStream(
+        _ target: ResourceRequest, selectors: Selectors, query: Query, format: ReadFormat
+    ) async throws -> Response {
         let rvText = query["resourceVersion"] ?? ""
         var initial: [KubeObject] = []
         let from: Int64
@@ -56,8 +59,20 @@ extension APIServer {
         let storeEvents = events
         let startError = openError
         let watchTimeout = timeout
+        let type = target.type
+        // The stored bytes go out as they are, unless a Table is asked for.
+        let encode: @Sendable (KubeObject, [UInt8]?) -> [UInt8]
+        switch format {
+        case .json:
+            encode = { object, stored in stored ?? object.serialized() }
+        case .table(let apiVersion, let include):
+            encode = { object, _ in
+                TableResponse.table(type, [object], apiVersion: apiVersion, include: include, revision: object.resourceVersion)
+                    .serialized()
+            }
+        }
         let body = ResponseBody { writer in
-            for object in initialObjects { try await writer.write(Self.eventLine(.added, object.serialized())) }
+            for object in initialObjects { try await writer.write(Self.eventLine(.added, encode(object, nil))) }
             if let startError {
                 try await writer.write(Self.errorLine(startError))
             } else if let storeEvents {
@@ -87,7 +102,7 @@ extension APIServer {
                                     continue
                                 }
                                 guard selectors.isEmpty || selectors.matches(event.object) else { continue }
-                                try await writer.write(Self.eventLine(event.type, event.objectJSON))
+                                try await writer.write(Self.eventLine(event.type, encode(event.object, event.objectJSON)))
                             }
                         } catch let error as StatusError {
                             try await writer.write(Self.errorLine(error))

@@ -1,150 +1,209 @@
 import Foundation
 
 /// The columns kubectl prints for each kind, computed from raw object JSON. Pure and shared: the
-/// CLI prints them, and the API server can answer `Table` requests with the same cells.
+/// CLI prints them, and the API server answers `Table` requests (what kubectl's `get` asks for)
+/// with the same columns and cells, so `kctl get` and `kubectl get` print alike.
 /// Every cell tolerates missing fields (`<none>`, `0`, `<unknown>`), never fails.
 public enum ObjectTable {
     public struct Column: Sendable, Hashable {
-        /// Upper-case header, e.g. `UP-TO-DATE`.
+        /// Upper-case header, e.g. `UP-TO-DATE` (kubectl upper-cases Table column names anyway).
         public var name: String
         /// 0 = always shown; 1 = only with `-o wide`.
         public var priority: Int
-        /// The Table API's column type: `string`, `integer` or `date`-like text.
+        /// The Table API's column type (`string` or `integer`): an OpenAPI type name.
         public var type: String
+        /// The Table API's column format: `name` for the object's name column, else empty.
+        public var format: String
+        /// What the column shows, for API clients that display it.
+        public var description: String
 
-        public init(_ name: String, priority: Int = 0, type: String = "string") {
+        public init(_ name: String, priority: Int = 0, type: String = "string", format: String = "", description: String = "") {
             self.name = name
             self.priority = priority
             self.type = type
+            self.format = format
+            self.description = description
+        }
+    }
+
+    /// One row's inputs: each cell reads what it needs.
+    struct Row {
+        var object: KubeObject
+        var now: Date
+        var o: JSONValue { object.value }
+        var age: String { Age.since(object.creationTimestamp, now: now) }
+    }
+
+    /// A column and how to fill it: the one definition both `columns(for:)` and
+    /// `cells(for:type:now:)` read, so headers and cells cannot drift apart.
+    struct Field: Sendable {
+        var column: Column
+        var cell: @Sendable (Row) -> String
+
+        init(_ column: Column, _ cell: @escaping @Sendable (Row) -> String) {
+            self.column = column
+            self.cell = cell
+        }
+
+        static let name = Field(
+            Column("NAME", format: "name", description: "The object's name, unique within its namespace.")) { $0.object.name }
+        static let age = Field(
+            Column("AGE", description: "Time since the object was created (metadata.creationTimestamp).")) { $0.age }
+
+        static func int(_ name: String, _ path: String, default value: Int64 = 0, description: String) -> Field {
+            Field(Column(name, type: "integer", description: description)) { "\(ObjectTable.int($0.o, path) ?? value)" }
         }
     }
 
     /// The columns for a kind, wide ones (priority 1) included.
     public static func columns(for type: ResourceType) -> [Column] {
-        switch type.plural {
-        case "pods":
-            return [
-                Column("NAME"), Column("READY"), Column("STATUS"), Column("RESTARTS", type: "integer"), Column("AGE"),
-                Column("IP", priority: 1), Column("NODE", priority: 1),
-            ]
-        case "deployments":
-            return [
-                Column("NAME"), Column("READY"), Column("UP-TO-DATE", type: "integer"),
-                Column("AVAILABLE", type: "integer"), Column("AGE"),
-                Column("CONTAINERS", priority: 1), Column("SELECTOR", priority: 1),
-            ]
-        case "replicasets":
-            return [
-                Column("NAME"), Column("DESIRED", type: "integer"), Column("CURRENT", type: "integer"),
-                Column("READY", type: "integer"), Column("AGE"),
-                Column("CONTAINERS", priority: 1), Column("SELECTOR", priority: 1),
-            ]
-        case "services":
-            return [
-                Column("NAME"), Column("TYPE"), Column("CLUSTER-IP"), Column("EXTERNAL-IP"), Column("PORT(S)"),
-                Column("AGE"), Column("SELECTOR", priority: 1),
-            ]
-        case "endpoints":
-            return [Column("NAME"), Column("ENDPOINTS"), Column("AGE")]
-        case "ingresses":
-            return [Column("NAME"), Column("CLASS"), Column("HOSTS"), Column("ADDRESS"), Column("PORTS"), Column("AGE")]
-        case "secrets":
-            return [Column("NAME"), Column("TYPE"), Column("DATA", type: "integer"), Column("AGE")]
-        case "configmaps":
-            return [Column("NAME"), Column("DATA", type: "integer"), Column("AGE")]
-        case "horizontalpodautoscalers":
-            return [
-                Column("NAME"), Column("REFERENCE"), Column("TARGETS"), Column("MINPODS", type: "integer"),
-                Column("MAXPODS", type: "integer"), Column("REPLICAS", type: "integer"), Column("AGE"),
-            ]
-        case "nodes":
-            return [
-                Column("NAME"), Column("STATUS"), Column("ROLES"), Column("AGE"), Column("VERSION"),
-                Column("INTERNAL-IP", priority: 1),
-            ]
-        case "namespaces":
-            return [Column("NAME"), Column("STATUS"), Column("AGE")]
-        case "events":
-            return [Column("LAST SEEN"), Column("TYPE"), Column("REASON"), Column("OBJECT"), Column("MESSAGE")]
-        case "leases":
-            return [Column("NAME"), Column("HOLDER"), Column("AGE")]
-        default:
-            return [Column("NAME"), Column("AGE")]
-        }
+        fields(for: type).map(\.column)
     }
 
     /// One row's cells, in `columns(for:)` order (wide ones included).
     public static func cells(for object: KubeObject, type: ResourceType, now: Date) -> [String] {
-        let o = object.value
-        let age = Age.since(object.creationTimestamp, now: now)
-        switch type.plural {
-        case "pods":
-            return [
-                object.name, podReady(o), podStatus(object), podRestarts(o, now: now), age,
-                text(o, "status.podIP"), text(o, "spec.nodeName"),
-            ]
-        case "deployments":
-            let desired = int(o, "spec.replicas") ?? 1
-            return [
-                object.name, "\(int(o, "status.readyReplicas") ?? 0)/\(desired)",
-                "\(int(o, "status.updatedReplicas") ?? 0)", "\(int(o, "status.availableReplicas") ?? 0)", age,
-                containerNames(o), selectorText(o.value(atPath: "spec.selector")),
-            ]
-        case "replicasets":
-            return [
-                object.name, "\(int(o, "spec.replicas") ?? 1)", "\(int(o, "status.replicas") ?? 0)",
-                "\(int(o, "status.readyReplicas") ?? 0)", age,
-                containerNames(o), selectorText(o.value(atPath: "spec.selector")),
-            ]
-        case "services":
-            return [
-                object.name, o.value(atPath: "spec.type")?.stringValue ?? "ClusterIP", text(o, "spec.clusterIP"),
-                serviceExternalIP(o), servicePorts(o), age, mapText(o.value(atPath: "spec.selector")),
-            ]
-        case "endpoints":
-            return [object.name, endpointsText(o), age]
-        case "ingresses":
-            return [
-                object.name, text(o, "spec.ingressClassName"), ingressHosts(o),
-                loadBalancerAddresses(o).joined(separator: ","),
-                (o.value(atPath: "spec.tls")?.arrayValue ?? []).isEmpty ? "80" : "80, 443", age,
-            ]
-        case "secrets":
-            return [
-                object.name, o["type"]?.stringValue ?? "Opaque", "\(o["data"]?.objectValue?.count ?? 0)", age,
-            ]
-        case "configmaps":
-            let count = (o["data"]?.objectValue?.count ?? 0) + (o["binaryData"]?.objectValue?.count ?? 0)
-            return [object.name, "\(count)", age]
-        case "horizontalpodautoscalers":
-            let ref = o.value(atPath: "spec.scaleTargetRef")
-            let reference = "\(ref?["kind"]?.stringValue ?? "")/\(ref?["name"]?.stringValue ?? "")"
-            return [
-                object.name, reference, hpaTargets(o), "\(int(o, "spec.minReplicas") ?? 1)",
-                "\(int(o, "spec.maxReplicas") ?? 0)", "\(int(o, "status.currentReplicas") ?? 0)", age,
-            ]
-        case "nodes":
-            let internalIP = (o.value(atPath: "status.addresses")?.arrayValue ?? [])
-                .first { $0["type"]?.stringValue == "InternalIP" }?["address"]?.stringValue
-            return [
-                object.name, nodeStatus(o), nodeRoles(object), age,
-                o.value(atPath: "status.nodeInfo.kubeletVersion")?.stringValue ?? "", internalIP ?? "<none>",
-            ]
-        case "namespaces":
-            return [object.name, o.value(atPath: "status.phase")?.stringValue ?? "Active", age]
-        case "events":
-            return [
-                eventLastSeen(object, now: now), o["type"]?.stringValue ?? "", o["reason"]?.stringValue ?? "",
-                "\((o.value(atPath: "involvedObject.kind")?.stringValue ?? "").lowercased())/"
-                    + (o.value(atPath: "involvedObject.name")?.stringValue ?? ""),
-                o["message"]?.stringValue ?? "",
-            ]
-        case "leases":
-            return [object.name, o.value(atPath: "spec.holderIdentity")?.stringValue ?? "", age]
-        default:
-            return [object.name, age]
-        }
+        let row = Row(object: object, now: now)
+        return fields(for: type).map { $0.cell(row) }
     }
+
+    static func fields(for type: ResourceType) -> [Field] {
+        kinds[type.plural] ?? [.name, .age]
+    }
+
+    /// The fields of each kind, by plural; kinds not here get NAME and AGE.
+    static let kinds: [String: [Field]] = [
+        "pods": [
+            .name,
+            Field(Column("READY", description: "Ready containers of all containers.")) { podReady($0.o) },
+            Field(Column("STATUS", description: "The phase, or the reason a container is not running.")) { podStatus($0.object) },
+            Field(Column("RESTARTS", description: "Container restarts, and how long ago the last was.")) {
+                podRestarts($0.o, now: $0.now)
+            },
+            .age,
+            Field(Column("IP", priority: 1, description: "The pod's IP address.")) { text($0.o, "status.podIP") },
+            Field(Column("NODE", priority: 1, description: "The node the pod is bound to.")) { text($0.o, "spec.nodeName") },
+        ],
+        "deployments": [
+            .name,
+            Field(Column("READY", description: "Ready replicas of desired replicas.")) {
+                "\(int($0.o, "status.readyReplicas") ?? 0)/\(int($0.o, "spec.replicas") ?? 1)"
+            },
+            .int("UP-TO-DATE", "status.updatedReplicas", description: "Replicas running the current template."),
+            .int("AVAILABLE", "status.availableReplicas", description: "Replicas available to users."),
+            .age,
+            Field(Column("CONTAINERS", priority: 1, description: "Names of the template's containers.")) { containerNames($0.o) },
+            Field(Column("SELECTOR", priority: 1, description: "The label selector of the pods.")) {
+                selectorText($0.o.value(atPath: "spec.selector"))
+            },
+        ],
+        "replicasets": [
+            .name,
+            .int("DESIRED", "spec.replicas", default: 1, description: "Desired replicas."),
+            .int("CURRENT", "status.replicas", description: "Replicas created."),
+            .int("READY", "status.readyReplicas", description: "Ready replicas."),
+            .age,
+            Field(Column("CONTAINERS", priority: 1, description: "Names of the template's containers.")) { containerNames($0.o) },
+            Field(Column("SELECTOR", priority: 1, description: "The label selector of the pods.")) {
+                selectorText($0.o.value(atPath: "spec.selector"))
+            },
+        ],
+        "services": [
+            .name,
+            Field(Column("TYPE", description: "How the service is exposed.")) {
+                $0.o.value(atPath: "spec.type")?.stringValue ?? "ClusterIP"
+            },
+            Field(Column("CLUSTER-IP", description: "The virtual IP inside the cluster.")) { text($0.o, "spec.clusterIP") },
+            Field(Column("EXTERNAL-IP", description: "Addresses outside the cluster.")) { serviceExternalIP($0.o) },
+            Field(Column("PORT(S)", description: "Ports, with node ports, and protocols.")) { servicePorts($0.o) },
+            .age,
+            Field(Column("SELECTOR", priority: 1, description: "The labels of the pods it routes to.")) {
+                mapText($0.o.value(atPath: "spec.selector"))
+            },
+        ],
+        "endpoints": [
+            .name,
+            Field(Column("ENDPOINTS", description: "Ready addresses and ports.")) { endpointsText($0.o) },
+            .age,
+        ],
+        "ingresses": [
+            .name,
+            Field(Column("CLASS", description: "The ingress class.")) { text($0.o, "spec.ingressClassName") },
+            Field(Column("HOSTS", description: "Hosts of the rules.")) { ingressHosts($0.o) },
+            Field(Column("ADDRESS", description: "Where the ingress is reachable.")) {
+                loadBalancerAddresses($0.o).joined(separator: ",")
+            },
+            Field(Column("PORTS", description: "Ports served.")) {
+                ($0.o.value(atPath: "spec.tls")?.arrayValue ?? []).isEmpty ? "80" : "80, 443"
+            },
+            .age,
+        ],
+        "secrets": [
+            .name,
+            Field(Column("TYPE", description: "The secret's type.")) { $0.o["type"]?.stringValue ?? "Opaque" },
+            Field(Column("DATA", type: "integer", description: "Number of keys in data.")) {
+                "\($0.o["data"]?.objectValue?.count ?? 0)"
+            },
+            .age,
+        ],
+        "configmaps": [
+            .name,
+            Field(Column("DATA", type: "integer", description: "Number of keys in data and binaryData.")) {
+                "\(($0.o["data"]?.objectValue?.count ?? 0) + ($0.o["binaryData"]?.objectValue?.count ?? 0))"
+            },
+            .age,
+        ],
+        "horizontalpodautoscalers": [
+            .name,
+            Field(Column("REFERENCE", description: "The scaled workload.")) {
+                let ref = $0.o.value(atPath: "spec.scaleTargetRef")
+                return "\(ref?["kind"]?.stringValue ?? "")/\(ref?["name"]?.stringValue ?? "")"
+            },
+            Field(Column("TARGETS", description: "Current and target values of each metric.")) { hpaTargets($0.o) },
+            .int("MINPODS", "spec.minReplicas", default: 1, description: "Lower limit of replicas."),
+            .int("MAXPODS", "spec.maxReplicas", description: "Upper limit of replicas."),
+            .int("REPLICAS", "status.currentReplicas", description: "Current replicas."),
+            .age,
+        ],
+        "nodes": [
+            .name,
+            Field(Column("STATUS", description: "Readiness, and whether scheduling is disabled.")) { nodeStatus($0.o) },
+            Field(Column("ROLES", description: "Roles from node-role labels.")) { nodeRoles($0.object) },
+            .age,
+            Field(Column("VERSION", description: "The node agent's version.")) {
+                $0.o.value(atPath: "status.nodeInfo.kubeletVersion")?.stringValue ?? ""
+            },
+            Field(Column("INTERNAL-IP", priority: 1, description: "The node's internal address.")) {
+                ($0.o.value(atPath: "status.addresses")?.arrayValue ?? [])
+                    .first { $0["type"]?.stringValue == "InternalIP" }?["address"]?.stringValue ?? "<none>"
+            },
+        ],
+        "namespaces": [
+            .name,
+            Field(Column("STATUS", description: "The namespace's phase.")) {
+                $0.o.value(atPath: "status.phase")?.stringValue ?? "Active"
+            },
+            .age,
+        ],
+        "events": [
+            Field(Column("LAST SEEN", description: "When it last happened, and how often.")) {
+                eventLastSeen($0.object, now: $0.now)
+            },
+            Field(Column("TYPE", description: "Normal or Warning.")) { $0.o["type"]?.stringValue ?? "" },
+            Field(Column("REASON", description: "Why it happened, in one word.")) { $0.o["reason"]?.stringValue ?? "" },
+            Field(Column("OBJECT", description: "The object it is about.")) {
+                "\(($0.o.value(atPath: "involvedObject.kind")?.stringValue ?? "").lowercased())/"
+                    + ($0.o.value(atPath: "involvedObject.name")?.stringValue ?? "")
+            },
+            Field(Column("MESSAGE", description: "What happened.")) { $0.o["message"]?.stringValue ?? "" },
+        ],
+        "leases": [
+            .name,
+            Field(Column("HOLDER", description: "Who holds the lease.")) {
+                $0.o.value(atPath: "spec.holderIdentity")?.stringValue ?? ""
+            },
+            .age,
+        ],
+    ]
 
     /// `app=web,tier=api` (sorted), or `<none>`: the `--show-labels` column.
     public static func labelsText(_ labels: [String: String]) -> String {
@@ -397,7 +456,7 @@ public enum ObjectTable {
     // MARK: - Helpers
 
     /// A string (or number) at `path`, else `<none>`.
-    private static func text(_ o: JSONValue, _ path: String) -> String {
+    static func text(_ o: JSONValue, _ path: String) -> String {
         guard let value = o.value(atPath: path), let text = scalarText(value), !text.isEmpty else { return "<none>" }
         return text
     }
@@ -412,10 +471,10 @@ public enum ObjectTable {
         }
     }
 
-    private static func int(_ o: JSONValue, _ path: String) -> Int64? { o.value(atPath: path)?.intValue }
+    static func int(_ o: JSONValue, _ path: String) -> Int64? { o.value(atPath: path)?.intValue }
 
     /// `a=1,b=2` from a string map, or `<none>`.
-    private static func mapText(_ value: JSONValue?) -> String {
+    static func mapText(_ value: JSONValue?) -> String {
         guard let map = value?.objectValue, !map.isEmpty else { return "<none>" }
         return map.keys.sorted().map { "\($0)=\(map[$0]?.stringValue ?? "")" }.joined(separator: ",")
     }
