@@ -143,8 +143,11 @@ public struct APIServer: HTTPResponder {
             return try await get(target, format: format)
         case (.post, true):
             let body = try await readBody(&request)
-            return try await create(target, body: body, query: query)
+            return try await create(target, body: body, query: query, contentType: request.headers[.contentType])
         case (.put, false):
+            if ProtobufBody.isProtobuf(request.headers[.contentType]) {
+                throw ProtobufBody.unsupported("protobuf bodies are decoded only when creating; send the update as application/json")
+            }
             let body = try await readBody(&request)
             return try await update(target, body: body, query: query)
         case (.patch, false):

@@ -9,9 +9,12 @@ extension APIServer {
 
     static let statusResetOnCreate: Set<String> = ["Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "Pod"]
 
-    func create(_ target: ResourceRequest, body: [UInt8], query: Query) async throws -> Response {
+    /// - Parameter contentType: JSON by default; kubectl's typed clients send
+    ///   Kubernetes protobuf, decoded for the kinds `ProtobufBody` knows (415 for the others).
+    func create(_ target: ResourceRequest, body: [UInt8], query: Query, contentType: String? = nil) async throws -> Response {
         let type = target.type
-        var object = try KubeObject(data: body)
+        var object = ProtobufBody.isProtobuf(contentType)
+            ? try KubeObject(json: ProtobufBody.decode(body)) : try KubeObject(data: body)
         try identify(&object, target)
         if target.subresource != nil {
             throw StatusError.methodNotAllowed("cannot create through the \(target.subresource!) subresource")
