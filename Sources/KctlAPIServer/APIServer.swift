@@ -76,6 +76,9 @@ public struct APIServer: HTTPResponder {
     private func route(_ request: Request) async throws -> Response {
         let query = Query(request.uri.query)
         if request.uri.path.hasPrefix("/openapi/") { return try openAPI(path: request.uri.path) }
+        if request.method == .get, let lookup = DescribeLookup.parse(path: request.uri.path) {
+            return try await describeLookup(lookup, query: query)
+        }
         switch try RequestInfoParser.parse(path: request.uri.path) {
         case .health:
             _ = try await store.currentRevision()
