@@ -78,13 +78,14 @@ public struct ReplicaCalculator: Sendable, Hashable {
         metrics: [String: PodMetricValue], tolerances: HPATolerances, now: Date
     ) throws(HPAMetricError) -> Proposal {
         guard !pods.isEmpty else { throw HPAMetricError("no pods returned by selector while calculating replica count") }
+        // Requests first: without them no sample can ever be used, which is the error worth showing.
+        var requests: [String: Int64] = [:]
+        for pod in pods { requests[pod.name] = try pod.request(resource) }
         let groups = group(pods, metrics: metrics, resource: resource, now: now)
         var usage = groups.usable
         guard !usage.isEmpty else {
             throw HPAMetricError("did not receive metrics for targeted pods (pods might be unready)")
         }
-        var requests: [String: Int64] = [:]
-        for pod in pods { requests[pod.name] = try pod.request(resource) }
 
         let first = try Self.utilizationRatio(usage, requests: requests, target: targetUtilization)
         let scaleUpWithUnready = !groups.unready.isEmpty && first.ratio > 1
