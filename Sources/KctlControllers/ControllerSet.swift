@@ -52,14 +52,14 @@ public struct ControllerOptions: Sendable {
     public init() {}
 }
 
-/// The built-in controllers (deployment, replicaset, garbage collector, namespace, endpoints) over shared
-/// informers, as one Service for the daemon:
+/// The built-in controllers (deployment, replicaset, garbage collector, namespace, endpoints, and
+/// hpa when given a metrics source) over shared informers, as one Service for the daemon:
 ///
 ///     let controllers = ControllerSet(store: store, logger: logger)
 ///     ServiceGroup(configuration: .init(services: [..., controllers.manager, ...], logger: logger))
 ///
 /// The manager starts the informers (Deployments, ReplicaSets, Pods, Namespaces, Services,
-/// Endpoints), waits until
+/// Endpoints, and HorizontalPodAutoscalers when `options.autoscalingMetrics` is set), waits until
 /// they have synced, then runs every controller and the event expiry until graceful shutdown.
 public struct ControllerSet: Sendable {
     public let deployments: Informer
