@@ -241,7 +241,10 @@ private struct Sync {
             desired = normalized.desiredReplicas
             rescale = desired != current
             if !rescale {
-                logger.debug("hpa \(key): stays at \(current) (recommended \(recommended), \(normalized.ableToScaleReason), \(normalized.limitReason))")
+                // Held back (stabilization, rate, bounds) is worth a line; nothing to do is not.
+                let line: Logger.Message =
+                    "hpa \(key): stays at \(current) (recommended \(recommended): \(normalized.ableToScaleReason), \(normalized.limitReason))"
+                logger.log(level: recommended == current ? .debug : .info, line)
             }
         }
 
