@@ -1,0 +1,256 @@
+import Foundation
+import KctlCLI
+import KctlModel
+import KctlTestSupport
+import Testing
+
+/// The real kubectl against a real kctld: the verbs besides `get`, errors as kubectl prints them,
+/// and objects written by kctl and kubectl reading back the same. Skipped where no kubectl exists.
+@Suite(.requiresKubectl)
+struct KubectlVerbsTests {
+    static let chat = TestFiles.repoRoot + "/Manifests/chat/"
+
+    static func deployment(_ name: String, replicas: Int = 1, command: String = "exec sleep 300") -> String {
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: \(name)
+        spec:
+          replicas: \(replicas)
+          selector:
+            matchLabels: {app: \(name)}
+          template:
+            metadata:
+              labels: {app: \(name)}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: main
+                image: none
+                command: ["sh", "-c", "\(command)"]
+        """
+    }
+
+    // MARK: create, validation, errors
+
+    /// kubectl's typed clients send these three as protobuf.
+    @Test func createNamespaceConfigMapAndSecretGeneric() async throws {
+        try await withKubectl { k in
+            #expect(try await k.ok(["create", "namespace", "dev"]).stdout == "namespace/dev created\n")
+            #expect(try await k.ok(["create", "configmap", "c", "-n", "dev", "--from-literal=a=1"]).stdout == "configmap/c created\n")
+            #expect(
+                try await k.ok(["create", "secret", "generic", "s", "-n", "dev", "--from-literal=pw=hunter2"]).stdout
+                    == "secret/s created\n")
+            let client = k.daemon.client
+            #expect(try await client.get(.configMap, namespace: "dev", name: "c")["data"] == ["a": "1"])
+            let secret = try await client.get(.secret, namespace: "dev", name: "s")
+            #expect(secret["data"] == ["pw": .string(Data("hunter2".utf8).base64EncodedString())])
+            #expect(secret["type"] == "Opaque")
+
+            let again = try await k.run(["create", "namespace", "dev"])
+            #expect(again.exitCode == 1)
+            #expect(again.stderr.contains("Error from server (AlreadyExists): namespaces \"dev\" already exists"), "\(again)")
+            let secretAgain = try await k.run(["create", "secret", "generic", "s", "-n", "dev", "--from-literal=a=b"])
+            #expect(secretAgain.stderr.contains("secrets \"s\" already exists"), "\(secretAgain)")
+            // A kind whose protobuf we do not decode: a clear 415, not a crash.
+            let deployment = try await k.run(["create", "deployment", "d", "--image=none"])
+            #expect(deployment.exitCode == 1)
+            #expect(deployment.stderr.contains("protobuf bodies are decoded only for v1"), "\(deployment)")
+        }
+    }
+
+    /// Default `--validate=strict`: kubectl reads the OpenAPI, sends fieldValidation=Strict, and
+    /// the server names the unknown field.
+    @Test func strictValidationHappensOnTheServer() async throws {
+        try await withKubectl { k in
+            let bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: \"1\"\nbogus: 1\n"
+            for verb in ["create", "apply"] {
+                let result = try await k.run([verb, "-f", "-"], stdin: bad)
+                #expect(result.exitCode == 1)
+                #expect(result.stderr.contains("The ConfigMap \"c\" is invalid: bogus: unknown field \"bogus\""), "\(result)")
+            }
+            let nested = try await k.run(["create", "-f", "-"], stdin: Self.deployment("web").replacingOccurrences(of: "image: none", with: "image: none\n        imagePullPolice: Always"))
+            #expect(nested.stderr.contains("spec.template.spec.containers[0].imagePullPolice"), "\(nested)")
+
+            let good = bad.replacingOccurrences(of: "bogus: 1\n", with: "")
+            #expect(try await k.ok(["apply", "-f", "-"], stdin: good).stdout == "configmap/c created\n")
+            let stored = try await k.daemon.client.get(.configMap, namespace: "default", name: "c")
+            #expect(stored.annotations["kubectl.kubernetes.io/last-applied-configuration"] != nil)
+            let skipped = try await k.ok(["create", "-f", "-", "--validate=false"], stdin: bad.replacingOccurrences(of: "name: c", with: "name: d"))
+            #expect(skipped.stdout == "configmap/d created\n")
+        }
+    }
+
+    @Test func errorsPrintAsKubectlUsersKnowThem() async throws {
+        try await withKubectl { k in
+            let invalid = Self.deployment("Bad_Name", replicas: -1)
+            let result = try await k.run(["create", "-f", "-"], stdin: invalid)
+            #expect(result.exitCode == 1)
+            #expect(result.stderr.contains("The Deployment \"Bad_Name\" is invalid: \n"), "\(result)")
+            #expect(result.stderr.contains("* metadata.name: Invalid value: \"Bad_Name\""), "\(result)")
+            #expect(result.stderr.contains("* spec.replicas: Invalid value: -1: must be greater than or equal to 0"), "\(result)")
+
+            _ = try await k.ok(["create", "-f", "-"], stdin: Self.deployment("web"))
+            let exists = try await k.run(["create", "-f", "-"], stdin: Self.deployment("web"))
+            #expect(exists.stderr.contains("Error from server (AlreadyExists): error when creating \"STDIN\": deployments.apps \"web\" already exists"), "\(exists)")
+            let missing = try await k.run(["delete", "configmap", "nope"])
+            #expect(missing.stderr.contains("Error from server (NotFound): configmaps \"nope\" not found"), "\(missing)")
+        }
+    }
+
+    // MARK: delete, scale, rollout
+
+    @Test func deleteWaitsUntilTheObjectIsGone() async throws {
+        try await withKubectl(controlLoops: true, nodes: 1) { k in
+            _ = try await k.daemon.client.create(configMap("c"), as: .configMap, namespace: "default")
+            #expect(try await k.ok(["delete", "configmap", "c", "--wait"]).stdout == "configmap \"c\" deleted\n")
+            await #expect(throws: StatusError.self) { try await k.daemon.client.get(.configMap, namespace: "default", name: "c") }
+
+            try await k.ok(["apply", "-f", "-"], stdin: Self.deployment("web", replicas: 2))
+            try await eventually(seconds: 20, "the pods exist") { try await k.daemon.client.list(.pod, namespace: "default").items.count == 2 }
+            #expect(try await k.ok(["delete", "deployment", "web", "--wait=true"]).stdout == "deployment.apps \"web\" deleted\n")
+            try await eventually(seconds: 20, "the pods are collected") { try await k.daemon.client.list(.pod, namespace: "default").items.isEmpty }
+        }
+    }
+
+    @Test func scaleAndRolloutHistoryPauseResumeRestartUndo() async throws {
+        try await withKubectl(controlLoops: true, nodes: 1) { k in
+            let client = k.daemon.client
+            try await k.ok(["apply", "-f", "-"], stdin: Self.deployment("web"))
+            #expect(try await k.ok(["scale", "deployment", "web", "--replicas=3"]).stdout == "deployment.apps/web scaled\n")
+            #expect(try await client.get(.deployment, namespace: "default", name: "web").spec?["replicas"] == 3)
+
+            #expect(try await k.ok(["rollout", "pause", "deployment/web"]).stdout == "deployment.apps/web paused\n")
+            #expect(try await client.get(.deployment, namespace: "default", name: "web").spec?["paused"] == true)
+            #expect(try await k.ok(["rollout", "resume", "deployment/web"]).stdout == "deployment.apps/web resumed\n")
+
+            #expect(try await k.ok(["rollout", "restart", "deployment/web"]).stdout == "deployment.apps/web restarted\n")
+            try await eventually(seconds: 20, "a second revision") {
+                try await client.list(.replicaSet, namespace: "default").items.count == 2
+            }
+            let history = try await k.ok(["rollout", "history", "deployment/web"])
+            #expect(history.lines.dropFirst().first?.split(separator: " ") == ["REVISION", "CHANGE-CAUSE"], "\(history)")
+            #expect(history.lines.dropFirst(2).map { $0.split(separator: " ").first.map(String.init) ?? "" } == ["1", "2"], "\(history)")
+
+            #expect(try await k.ok(["rollout", "undo", "deployment/web"]).stdout == "deployment.apps/web rolled back\n")
+            let undone = try await client.get(.deployment, namespace: "default", name: "web")
+            #expect(undone.value["spec"]?["template"]?["metadata"]?["annotations"]?["kubectl.kubernetes.io/restartedAt"] == nil)
+        }
+    }
+
+    // MARK: with real processes: rollout status, logs, top
+
+    @Test func rolloutStatusLogsAndTopWithRealProcesses() async throws {
+        try await withKubectl(controlLoops: true, nodes: 1, processes: true) { k in
+            try await k.ok(["apply", "-f", "-"], stdin: Self.deployment("web", replicas: 2, command: "echo started; echo second; exec sleep 300"))
+            let status = try await k.ok(["rollout", "status", "deployment/web", "--timeout=60s"], timeout: 90)
+            #expect(status.stdout.contains("deployment \"web\" successfully rolled out"), "\(status)")
+
+            let pod = try #require(try await k.daemon.client.list(.pod, namespace: "default").items.first?.name)
+            try await eventually(seconds: 20, "the pod's log") {
+                try await k.run(["logs", pod]).stdout == "started\nsecond\n"
+            }
+            #expect(try await k.ok(["logs", pod, "--tail=1"]).stdout == "second\n")
+            #expect(try await k.ok(["logs", "deployment/web", "-c", "main"]).stdout.contains("started"))
+            let follow = try k.start(["logs", "-f", pod])
+            defer { Task { await follow.stop() } }
+            try await follow.waitFor("the followed log") { $0 == ["started", "second"] }
+            await follow.stop()
+
+            // Usage is sampled: kubectl top succeeds once the first samples exist.
+            try await eventually(seconds: 30, "kubectl top pods") { try await k.run(["top", "pods"]).succeeded }
+            let top = try await k.ok(["top", "pods"])
+            #expect(headerColumns(top) == ["NAME", "CPU(cores)", "MEMORY(bytes)"], "\(top)")
+            #expect(top.lines.count == 3)
+            let nodes = try await k.ok(["top", "nodes"])
+            #expect(headerColumns(nodes).prefix(2) == ["NAME", "CPU(cores)"], "\(nodes)")
+        }
+    }
+
+    // MARK: describe, nodes
+
+    @Test func describeEveryDescribedKind() async throws {
+        try await withKubectl(controlLoops: true, nodes: 2) { k in
+            try await k.ok(["apply", "-f", Self.chat])
+            try await eventually(seconds: 20, "the chat pods exist") {
+                try await k.daemon.client.list(.pod, namespace: "default").items.count == 5
+            }
+            let pod = try #require(try await k.daemon.client.list(.pod, namespace: "default").items.first?.name)
+            let targets = [
+                ["deployment", "messages"], ["pod", pod], ["service", "users"], ["node", "node-1"], ["namespace", "default"],
+                ["configmap", "chat-config"], ["secret", "chat-api-token"], ["hpa", "messages"], ["ingress", "chat"],
+            ]
+            for target in targets {
+                let result = try await k.ok(["describe"] + target)
+                #expect(result.stdout.hasPrefix("Name:"), "\(result)")
+                #expect(!result.stdout.contains("<error") && result.stderr.isEmpty, "\(result)")
+            }
+            let deployment = try await k.ok(["describe", "deployment", "messages"])
+            #expect(deployment.stdout.contains("NewReplicaSet:") && deployment.stdout.contains("ScalingReplicaSet"), "\(deployment)")
+            let namespace = try await k.ok(["describe", "namespace", "default"])
+            #expect(namespace.stdout.contains("No resource quota.") && namespace.stdout.contains("No LimitRange resource."))
+            let ingress = try await k.ok(["describe", "ingress", "chat"])
+            #expect(ingress.stdout.contains("/users") && ingress.stdout.contains("users:80 ("), "\(ingress)")
+        }
+    }
+
+    @Test func cordonUncordonAndDrain() async throws {
+        try await withKubectl(controlLoops: true, nodes: 2) { k in
+            let client = k.daemon.client
+            try await k.ok(["apply", "-f", "-"], stdin: Self.deployment("web", replicas: 4))
+            try await eventually(seconds: 20, "the pods are bound") {
+                try await client.list(.pod, namespace: "default").items.filter { $0.spec?["nodeName"] != nil }.count == 4
+            }
+            #expect(try await k.ok(["cordon", "node-1"]).stdout == "node/node-1 cordoned\n")
+            #expect(try await client.get(.node, namespace: nil, name: "node-1").spec?["unschedulable"] == true)
+            #expect(try await k.ok(["get", "node", "node-1"]).lines.last?.contains("Ready,SchedulingDisabled") == true)
+            #expect(try await k.ok(["uncordon", "node-1"]).stdout == "node/node-1 uncordoned\n")
+
+            let drain = try await k.ok(["drain", "node-1", "--ignore-daemonsets", "--timeout=60s"], timeout: 90)
+            #expect(drain.stdout.hasSuffix("node/node-1 drained\n"), "\(drain)")
+            let onNode = try await client.list(.pod, namespace: "default").items.filter {
+                $0.spec?["nodeName"]?.stringValue == "node-1" && $0.deletionTimestamp == nil
+            }
+            #expect(onNode.isEmpty)
+        }
+    }
+
+    // MARK: kctl and kubectl agree
+
+    @Test func objectsWrittenByOneReadBackIdenticallyWithTheOther() async throws {
+        try await withKubectl(controlLoops: true, nodes: 1) { k in
+            let server = ["--server", k.daemon.url]
+            // Written by kctl, read by kubectl.
+            let applied = await KctlCommand.capture(["apply", "-f", Self.chat + "users.yaml"] + server)
+            #expect(applied.exitCode == 0, "\(applied.stderr)")
+            // Written by kubectl, read by kctl.
+            try await k.ok(["apply", "-f", Self.chat + "configmap.yaml"])
+            try await k.ok(["create", "secret", "generic", "token", "--from-literal=t=x"])
+
+            for (type, name) in [("deployment", "users"), ("service", "users"), ("configmap", "chat-config"), ("secret", "token")] {
+                let byKubectl = try JSONValue.parse(Array(try await k.ok(["get", type, name, "-o", "json"]).stdout.utf8))
+                let kctl = await KctlCommand.capture(["get", type, name, "-o", "json"] + server)
+                #expect(kctl.exitCode == 0, "\(kctl.stderr)")
+                let byKctl = try JSONValue.parse(Array(kctl.stdout.utf8))
+                // The controllers may write the status (and so the revision) between the two reads.
+                #expect(Self.withoutStatus(byKubectl) == Self.withoutStatus(byKctl), "\(type)/\(name)")
+                #expect(byKubectl["kind"] != nil && byKubectl["metadata"]?["uid"] != nil)
+            }
+            // Both print the same table.
+            let kubectlTable = try await k.ok(["get", "services"]).lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropLast() }
+            let kctlTable = await KctlCommand.capture(["get", "services"] + server).stdout
+                .split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).dropLast() }
+            #expect(kubectlTable.map { Array($0) } == kctlTable.map { Array($0) })
+        }
+    }
+
+    static func withoutStatus(_ object: JSONValue) -> JSONValue {
+        guard var json = object.objectValue else { return object }
+        json["status"] = nil
+        var metadata = json["metadata"]?.objectValue ?? [:]
+        metadata["resourceVersion"] = nil
+        json["metadata"] = .object(metadata)
+        return .object(json)
+    }
+}
