@@ -40,23 +40,7 @@ extension PodSpec {
     func validate(into errors: inout FieldErrors, path: String, restartPolicies: [String]) {
         var volumeNames = Set<String>()
         for (index, volume) in (volumes ?? []).enumerated() {
-            let field = "\(path).volumes[\(index)]"
-            if volume.name.isEmpty {
-                errors.required("\(field).name")
-            } else {
-                errors.check("\(field).name", volume.name, NameValidation.dns1123Label(volume.name))
-                if !volumeNames.insert(volume.name).inserted { errors.duplicate("\(field).name", volume.name) }
-            }
-            let sources = [
-                volume.emptyDir != nil, volume.configMap != nil, volume.secret != nil, volume.hostPath != nil,
-                volume.persistentVolumeClaim != nil, volume.projected != nil, volume.downwardAPI != nil,
-                volume.ephemeral != nil, volume.csi != nil, volume.nfs != nil, volume.image != nil,
-            ].filter { $0 }.count
-            if sources == 0 {
-                errors.required(field, "must specify a volume type")
-            } else if sources > 1 {
-                errors.forbidden(field, "may not specify more than 1 volume type")
-            }
+            volume.validate(into: &errors, path: "\(path).volumes[\(index)]", names: &volumeNames)
         }
         if containers.isEmpty { errors.required("\(path).containers") }
         var names = Set<String>()
@@ -150,14 +134,10 @@ extension Container {
             }
         }
         resources?.validate(into: &errors, path: "\(path).resources")
+        var mountPaths = Set<String>()
         for (index, mount) in (volumeMounts ?? []).enumerated() {
-            let field = "\(path).volumeMounts[\(index)]"
-            if mount.name.isEmpty {
-                errors.required("\(field).name")
-            } else if !volumes.contains(mount.name) {
-                errors.notFound("\(field).name", mount.name)
-            }
-            if mount.mountPath.isEmpty { errors.required("\(field).mountPath") }
+            mount.validate(
+                into: &errors, path: "\(path).volumeMounts[\(index)]", volumes: volumes, mountPaths: &mountPaths)
         }
         livenessProbe?.validate(into: &errors, path: "\(path).livenessProbe", successMustBeOne: true)
         readinessProbe?.validate(into: &errors, path: "\(path).readinessProbe", successMustBeOne: false)
