@@ -93,6 +93,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The metrics pipeline: recent samples (scraped /metrics, pushes, node agents' usage) for the HPA.
+        .target(
+            name: "KctlMetrics",
+            dependencies: [
+                "KctlModel", "KctlStore", "KctlControllerRuntime", "KctlControllers", "KctlAPIServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // fork/exec in C: what must happen in the child between fork and exec (process group,
         // parent-death signal, signal reset, fds) cannot be written safely in Swift.
         .target(name: "CKctlSpawn", path: "Sources/CKctlSpawn"),
@@ -181,6 +192,15 @@ let package = Package(
         .testTarget(
             name: "KctlSchedulerTests", dependencies: ["KctlScheduler", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
         .testTarget(name: "KctlSupervisorTests", dependencies: ["KctlSupervisor"]),
+        .testTarget(
+            name: "KctlMetricsTests",
+            dependencies: [
+                "KctlMetrics", "KctlAPIServer", "KctlControllers", "KctlControllerRuntime", "KctlStore", "KctlModel",
+                "KctlTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "KctlDemoTests", dependencies: ["KctlDemo", "KctlModel"]),
         .testTarget(
             name: "KctlAgentTests",
@@ -200,7 +220,7 @@ let package = Package(
             name: "KctlCLITests",
             dependencies: [
                 "KctlCLI", "KctlDaemon", "KctlClient", "KctlModel", "KctlTestSupport", "KctlAPIServer", "KctlStore",
-                "KctlAgent",
+                "KctlAgent", "KctlMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

@@ -20,6 +20,8 @@ public struct APIServer: HTTPResponder {
     let podLogs: (any PodLogSource)?
     let resourceMetrics: (any ResourceMetricsSource)?
     let nodeAdministration: (any NodeAdministration)?
+    /// The metrics pipeline's samples (custom and external metrics APIs, pushes); nil answers 503.
+    let metricSamples: (any MetricSamplesProvider)?
     /// Makes each Service write that assigns a cluster IP or node ports one step (see `ServiceAllocation`).
     let serviceAllocationLock = ServiceAllocationLock()
 
@@ -41,7 +43,8 @@ public struct APIServer: HTTPResponder {
     public init(
         store: any Store, logger: Logger, settings: Settings = Settings(),
         metrics: (@Sendable () async -> String)? = nil, podLogs: (any PodLogSource)? = nil,
-        resourceMetrics: (any ResourceMetricsSource)? = nil, nodeAdministration: (any NodeAdministration)? = nil
+        resourceMetrics: (any ResourceMetricsSource)? = nil, nodeAdministration: (any NodeAdministration)? = nil,
+        metricSamples: (any MetricSamplesProvider)? = nil
     ) {
         self.store = store
         self.logger = logger
@@ -50,6 +53,7 @@ public struct APIServer: HTTPResponder {
         self.podLogs = podLogs
         self.resourceMetrics = resourceMetrics
         self.nodeAdministration = nodeAdministration
+        self.metricSamples = metricSamples
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -79,6 +83,10 @@ public struct APIServer: HTTPResponder {
         if request.method == .get, let lookup = DescribeLookup.parse(path: request.uri.path) {
             return try await describeLookup(lookup, query: query)
         }
+        if let target = MetricSamplesRequest.parse(path: request.uri.path) {
+            var request = request
+            return try await metricSamples(target, request: &request, query: query)
+        }
         switch try RequestInfoParser.parse(path: request.uri.path) {
         case .health:
             _ = try await store.currentRevision()
@@ -93,7 +101,7 @@ public struct APIServer: HTTPResponder {
         case .apiVersions:
             return Self.json(Discovery.apiVersions(host: request.head.authority ?? "127.0.0.1"))
         case .apiGroupList:
-            return Self.json(Discovery.apiGroupList(resourceMetrics: resourceMetrics != nil))
+            return Self.json(Discovery.apiGroupList(resourceMetrics: resourceMetrics != nil, metricSamples: metricSamples != nil))
         case .resourceList(let group, let version):
             return Self.json(Discovery.resourceList(group: group, version: version))
         case .resourceMetrics(let target):

@@ -24,9 +24,12 @@ enum Discovery {
         return out
     }
 
-    /// - Parameter resourceMetrics: also list `metrics.k8s.io` (served only with a metrics source).
-    static func apiGroupList(resourceMetrics: Bool) -> JSONValue {
-        let extra = resourceMetrics ? [(group: MetricsRequest.group, version: MetricsRequest.version)] : []
+    /// - Parameters:
+    ///   - resourceMetrics: also list `metrics.k8s.io` (served only with a metrics source).
+    ///   - metricSamples: also list the custom and external metrics groups (served only with samples).
+    static func apiGroupList(resourceMetrics: Bool, metricSamples: Bool = false) -> JSONValue {
+        var extra = resourceMetrics ? [(group: MetricsRequest.group, version: MetricsRequest.version)] : []
+        if metricSamples { extra += MetricSamplesRequest.discoveryGroups }
         return .object([
             "kind": "APIGroupList", "apiVersion": "v1",
             "groups": .array(
