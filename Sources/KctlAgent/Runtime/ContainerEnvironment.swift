@@ -75,6 +75,11 @@ public struct ResolvedContainer: Sendable, Hashable {
 /// Builds a container's environment and command line the way the kubelet does, as pure functions
 /// of the pod and what it references.
 public enum ContainerEnvironment {
+    /// The pod's root as kctl places volume mounts (its working directory): `mountPath:
+    /// /var/lib/chat` is `$KCTL_POD_ROOT/var/lib/chat`. Part of the base environment, so env values
+    /// and args may say `$(KCTL_POD_ROOT)`.
+    public static let podRootVariable = "KCTL_POD_ROOT"
+
     /// Resolves `container` of `pod`. Layers, each overriding the one before: `base` (PATH,
     /// HOSTNAME, POD_IP, ... given by the runner), the service-link variables (unless
     /// `spec.enableServiceLinks` is false), `envFrom` in order, then `env` in order. A literal `value`

@@ -3,7 +3,8 @@ import KctlSupervisor
 
 /// The on-disk layout of the pods a node agent runs, under `RuntimeOptions.podsDirectory`:
 ///
-///     <namespace>_<name>_<uid>/work/                       the containers' working directory
+///     <namespace>_<name>_<uid>/work/                       the containers' working directory (the pod's root)
+///     <namespace>_<name>_<uid>/volumes/<volume>/             an emptyDir, configMap or secret volume
 ///     <namespace>_<name>_<uid>/logs/<container>/<n>.log     stdout+stderr of instance n (n = restart count)
 ///     <namespace>_<name>_<uid>/run/<container>.pid          "<pid> <start time>" of the running instance
 ///
@@ -23,6 +24,15 @@ public struct PodDirectories: Sendable {
 
     public func work(namespace: String, name: String, uid: String) -> String {
         pod(namespace: namespace, name: name, uid: uid) + "/work"
+    }
+
+    /// Where the pod's own volumes (emptyDir, configMap, secret) live; they go with the pod.
+    public func volumes(namespace: String, name: String, uid: String) -> String {
+        pod(namespace: namespace, name: name, uid: uid) + "/volumes"
+    }
+
+    public func volume(namespace: String, name: String, uid: String, volume: String) -> String {
+        volumes(namespace: namespace, name: name, uid: uid) + "/\(volume)"
     }
 
     public func logs(namespace: String, name: String, uid: String, container: String) -> String {
@@ -66,7 +76,9 @@ public struct PodDirectories: Sendable {
         try? FileManager.default.removeItem(atPath: record(namespace: namespace, name: name, uid: uid, container: container))
     }
 
-    /// Removes a pod's directory (its logs go with it, as when Kubernetes removes a pod).
+    /// Removes a pod's directory (its logs and emptyDir volumes go with it, as when Kubernetes
+    /// removes a pod). The mount links under `work/` are removed as links: a hostPath volume they
+    /// point to keeps its content.
     public func remove(namespace: String, name: String, uid: String) {
         try? FileManager.default.removeItem(atPath: pod(namespace: namespace, name: name, uid: uid))
     }

@@ -109,6 +109,7 @@ public final class PodRuntime: Sendable {
         let base = [
             "PATH": path, "HOME": work, "HOSTNAME": pod.metadata.name ?? "", "POD_NAME": pod.metadata.name ?? "",
             "POD_NAMESPACE": namespace, "POD_IP": podIP, "NODE_NAME": pod.spec?.nodeName ?? "",
+            ContainerEnvironment.podRootVariable: work,
         ]
         return try ContainerEnvironment.resolve(
             container, in: pod, podIP: podIP, hostIP: hostIP, base: base, inputs: inputs)

@@ -95,6 +95,9 @@ actor PodWorker {
         for index in slots.indices {
             loops.append(Task { await self.runContainer(index) })
         }
+        if PodRuntime.hasObjectVolumes(pod) {
+            loops.append(Task { await self.refreshVolumes() })
+        }
         logger.info("pod \(namespace)/\(name): starting \(slots.count) container(s) on \(context.nodeName) at \(podIP ?? "-")")
     }
 
@@ -177,12 +180,24 @@ actor PodWorker {
                 setWaiting(index, reason: "CreateContainerConfigError", message: "\(error)")
                 if await pause(for: .seconds(5)) { continue } else { return }
             }
+            // 2. Volumes: the pod's volumes exist with their content, this container's mounts are
+            // linked under the pod's root. Retried like a missing Secret: the object may appear.
+            do {
+                try await prepareVolumes(for: container, environment: resolved.environment)
+            } catch let error as VolumeSetupError {
+                setWaiting(index, reason: "CreateContainerConfigError", message: error.message)
+                await event(.warning, "FailedMount", error.message)
+                if await pause(for: configRetryDelay(index)) { continue } else { return }
+            } catch {
+                setWaiting(index, reason: "CreateContainerConfigError", message: "reading the pod's volumes: \(error)")
+                if await pause(for: .seconds(5)) { continue } else { return }
+            }
             if !resolved.unresolvedReferences.isEmpty, slots[index].instances == 0 {
                 let names = resolved.unresolvedReferences.map { "$(\($0))" }.joined(separator: ", ")
                 await event(.warning, "UnresolvedVariables", "Container \(container.name): \(names) name no variable and stay as written")
             }
 
-            // 2. Spawn.
+            // 3. Spawn.
             let instance = slots[index].instances
             slots[index].instances += 1
             let started: SupervisedProcess
@@ -209,7 +224,7 @@ actor PodWorker {
             markRunning(index, started)
             await event(.normal, "Started", "Started container \(container.name)")
 
-            // 3. Probes run while the process does; its exit is noticed at once.
+            // 4. Probes run while the process does; its exit is noticed at once.
             let probes = Task { await self.probe(index, process: started, resolved: resolved) }
             let exit = await started.waitForExit()
             runtime.instanceEnded(namespace: namespace, name: name, uid: uid, container: container.name, instance: instance)
@@ -222,7 +237,7 @@ actor PodWorker {
             logger.info(
                 "pod \(namespace)/\(name): container \(container.name) exited with code \(exit.exitCode) after \(Self.format(ranFor))")
 
-            // 4. Restart under the policy, with back-off.
+            // 5. Restart under the policy, with back-off.
             guard shouldRestart(exitCode: exit.exitCode) || slots[index].killedBecause != nil, policyAllowsAnyRestart
             else {
                 finish(index)
@@ -230,6 +245,30 @@ actor PodWorker {
             }
             slots[index].killedBecause = nil
             if await backOff(index, ranFor: ranFor) { continue } else { return }
+        }
+    }
+
+    // MARK: Volumes
+
+    /// Sets up the pod's volumes and links `container`'s mounts. The store is read first; the
+    /// files are written with no suspension point, so two containers' loops and the refresh never
+    /// write one volume at the same time.
+    private func prepareVolumes(for container: Container, environment: [String: String]) async throws {
+        guard !(pod.spec?.volumes ?? []).isEmpty || !(container.volumeMounts ?? []).isEmpty else { return }
+        let sources = try await runtime.volumeSources(for: pod)
+        try runtime.volumes.prepare(container, in: pod, sources: sources, environment: environment)
+    }
+
+    /// Rewrites configMap and secret volumes whose objects changed, every
+    /// `RuntimeOptions.volumeRefreshInterval`, as the kubelet does on its sync.
+    private func refreshVolumes() async {
+        let interval = runtime.options.volumeRefreshInterval
+        while !Task.isCancelled, !terminating {
+            do { try await Task.sleep(for: interval) } catch { return }
+            guard !terminating, let sources = try? await runtime.volumeSources(for: pod) else { continue }
+            for volume in runtime.volumes.refresh(pod, sources: sources) {
+                logger.info("pod \(namespace)/\(name): volume \(volume) updated from its object")
+            }
         }
     }
 

@@ -19,6 +19,13 @@ public struct RuntimeOptions: Sendable, Hashable {
     /// Directories put in front of every container's PATH (kctld's own directory, so that
     /// `kctl-demo` built beside it is found).
     public var extraPath: [String]
+    /// Where a relative `hostPath` volume path is resolved (a kctl extension, so demos share
+    /// state without touching the host outside the data dir): `<dataDir>/hostpath`, the sibling
+    /// of `podsDirectory` unless given.
+    public var hostPathDirectory: String
+    /// How often configMap and secret volumes are compared with their objects and rewritten when
+    /// those changed (the kubelet's sync period is about a minute).
+    public var volumeRefreshInterval: Duration
     /// Makes kctld the reaper of orphaned grandchildren (`PR_SET_CHILD_SUBREAPER`): on in the
     /// daemon, off in tests that share a process with other children.
     public var becomeSubreaper: Bool
@@ -32,7 +39,9 @@ public struct RuntimeOptions: Sendable, Hashable {
         logMaxFiles: Int = 2,
         sampleInterval: Duration = .seconds(10),
         extraPath: [String] = RuntimeOptions.executableDirectory.map { [$0] } ?? [],
-        becomeSubreaper: Bool = false
+        becomeSubreaper: Bool = false,
+        hostPathDirectory: String? = nil,
+        volumeRefreshInterval: Duration = .seconds(10)
     ) {
         self.podsDirectory = podsDirectory
         self.backOffBase = backOffBase
@@ -43,6 +52,10 @@ public struct RuntimeOptions: Sendable, Hashable {
         self.sampleInterval = sampleInterval
         self.extraPath = extraPath
         self.becomeSubreaper = becomeSubreaper
+        self.hostPathDirectory =
+            hostPathDirectory ?? ((podsDirectory as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent("hostpath")
+        self.volumeRefreshInterval = volumeRefreshInterval
     }
 
     /// The directory of the running executable (`/proc/self/exe`).
