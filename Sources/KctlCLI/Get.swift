@@ -40,14 +40,30 @@ extension KctlCommand {
         @Flag(name: .customLong("no-headers"), help: "Leave out the header line of tables.")
         var noHeaders = false
 
+        @Option(name: .customLong("raw"), help: "GET this API path (e.g. /apis/metrics.kctl.dev/v1/samples) and print the body.")
+        var raw: String?
+
         func validate() throws {
-            if resources.isEmpty {
+            if raw != nil && !resources.isEmpty {
+                throw ValidationError("arguments may not be passed when --raw is specified")
+            }
+            if resources.isEmpty && raw == nil {
                 throw ValidationError("you must specify the type of resource to get, e.g. \"kctl get pods\"")
             }
         }
 
         func run() async throws {
             let io = CommandIO.current
+            if let raw {
+                let body = try await global.withClient { client in
+                    let (status, body) = try await client.raw(method: "GET", path: raw.hasPrefix("/") ? raw : "/" + raw)
+                    guard (200..<300).contains(status) else { throw KubeClient.error(status: status, body: body) }
+                    return body
+                }
+                let text = String(decoding: body, as: UTF8.self)
+                io.outRaw(text.isEmpty || text.hasSuffix("\n") ? text : text + "\n")
+                return
+            }
             let (requests, multipleKinds) = try ResourceArgs.parse(resources)
             if watch {
                 guard requests.count == 1, requests[0].names.count <= 1, !multipleKinds else {

@@ -9,6 +9,7 @@ public struct KctlCommand: AsyncParsableCommand {
         abstract: "Controls a kctl cluster: apply manifests, inspect and delete objects.",
         subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Create.self, Events.self, Explain.self,
             Logs.self, Top.self, Cordon.self, Uncordon.self, Drain.self, Node.self, Scale.self, Patch.self, Rollout.self, SetCommand.self,
+            Metrics.self,
         ])
 
     public init() {}
