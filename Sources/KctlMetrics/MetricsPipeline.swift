@@ -89,9 +89,15 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
         scraper = PodMetricsScraper(
             pods: pods, services: services, endpoints: endpoints, samples: samples, settings: scraperSettings,
             logger: logger, now: now)
-        // A deleted pod's series go with it (a pod of the same name later is another pod).
+        // A pod's series go when it is deleted or starts terminating: a pod of the same name
+        // later is another pod, and a terminating one no longer serves.
         pods.addHandler { event in
-            guard case .deleted(let pod) = event else { return }
+            let pod: KubeObject
+            switch event {
+            case .deleted(let deleted): pod = deleted
+            case .updated(let old, let new) where old.deletionTimestamp == nil && new.deletionTimestamp != nil: pod = new
+            default: return
+            }
             let namespace = pod.namespace ?? "default"
             samples.remove { $0.namespace == namespace && $0.pod == pod.name }
         }

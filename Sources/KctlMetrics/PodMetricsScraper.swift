@@ -108,10 +108,18 @@ public final class PodMetricsScraper: Sendable {
         }
         do {
             let parsed = try PrometheusText.parse(text)
+            // A pod deleted while its scrape was in flight has had its series removed: keep it so.
+            guard isCurrent(target) else { return .scraped(samples: 0) }
             return .scraped(samples: record(parsed, from: target, at: started))
         } catch {
             return .failed("invalid exposition: \(error)")
         }
+    }
+
+    /// Whether the target's pod is still one to scrape (Services: always).
+    private func isCurrent(_ target: ScrapeTarget) -> Bool {
+        guard case .pod(let name) = target.subject else { return true }
+        return pods.get(namespace: target.namespace, name: name).flatMap(ScrapeTarget.pod) != nil
     }
 
     private func fetch(_ url: String, using http: HTTPClient) async throws -> String {

@@ -73,13 +73,14 @@ public enum PrometheusText {
         return samples
     }
 
-    /// A sample belongs to the family of its own name, or, for a histogram's or summary's
-    /// `_bucket`, `_sum` and `_count`, to the family without the suffix.
+    /// A sample belongs to the family of its own name, or, for a histogram's `_bucket` and a
+    /// histogram's or summary's `_sum` and `_count`, to the family without the suffix.
     static func family(of name: String, types: [String: PrometheusSample.Kind]) -> (PrometheusSample.Kind, String) {
         if let kind = types[name] { return (kind, name) }
         for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) {
             let base = String(name.dropLast(suffix.count))
-            if let kind = types[base], kind == .histogram || kind == .summary { return (kind, base) }
+            guard let kind = types[base] else { continue }
+            if kind == .histogram || (kind == .summary && suffix != "_bucket") { return (kind, base) }
         }
         return (.untyped, name)
     }
