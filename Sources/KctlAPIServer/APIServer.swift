@@ -163,8 +163,7 @@ public struct APIServer: HTTPResponder {
             return try await update(target, body: body, query: query)
         case (.patch, false):
             let body = try await readBody(&request)
-            let contentType = Self.plainStrategicMergeAsMergePatch(request.headers[.contentType], body: body)
-            return try await patch(target, body: body, contentType: contentType, query: query)
+            return try await patch(target, body: body, contentType: request.headers[.contentType], query: query)
         case (.delete, false):
             let body = try await readBody(&request)
             return try await delete(target, body: body, query: query)

@@ -38,10 +38,10 @@ extension APIServer {
 }
 
 extension APIServer {
-    /// kubectl cordons and uncordons (also in `drain`) with a strategic merge patch of
-    /// `spec.unschedulable`. Strategic merge is not served yet, but a strategic merge patch
-    /// with no list and no `$` directive means exactly what a JSON merge patch means, so such a
-    /// patch is taken as one; any other stays refused (415).
+    /// A strategic merge patch with no list and no `$` directive means exactly what a JSON merge
+    /// patch means, so such a patch is taken as one; any other stays refused (415). Objects take
+    /// real strategic merge patches now (`StrategicMergePatch`); only the scale subresource, whose
+    /// Scale has no lists, still reads them this way.
     static func plainStrategicMergeAsMergePatch(_ contentType: String?, body: [UInt8]) -> String? {
         let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
         guard mediaType == "application/strategic-merge-patch+json", let document = try? JSONValue.parse(body),
