@@ -30,6 +30,9 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
         public var scrapeConcurrency: Int = 8
         /// Scraped and pushed samples older than this are not used (nil: 3 × `scrapeInterval`).
         public var staleness: Duration?
+        /// Pushed samples older than this are not used (nil: the same as scraped ones). A
+        /// scripted demo that pushes once and then watches the HPA wants it longer.
+        public var pushStaleness: Duration?
         /// Resource samples older than this are not used. The node agents sample on their own
         /// beat (every 10 s by default), so this does not follow the scrape interval.
         public var resourceStaleness: Duration = .seconds(60)
@@ -41,6 +44,7 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
         }
 
         public var effectiveStaleness: Duration { staleness ?? scrapeInterval * 3 }
+        public var effectivePushStaleness: Duration { pushStaleness ?? effectiveStaleness }
     }
 
     public let settings: Settings
@@ -179,9 +183,7 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
     // MARK: Reads (MetricSamplesProvider)
 
     public func latestSamples(namespace: String?) async throws -> [MetricSampleRecord] {
-        let fresh = freshSince()
-        var records = samples.latest(newerThan: fresh) { namespace == nil || $0.namespace == namespace }
-            .map { Self.record($0.key, $0.sample) }
+        var records = freshSeries { namespace == nil || $0.namespace == namespace }.map { Self.record($0.key, $0.sample) }
         for usage in await resourceUsage(namespace: namespace) {
             let total = usage.containers.reduce((cpu: 0.0, memory: 0.0)) {
                 ($0.cpu + $1.cpuCores, $0.memory + Double($1.memoryBytes))
@@ -245,8 +247,14 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
 
     // MARK: Internals
 
-    private func freshSince() -> Date {
-        now().addingTimeInterval(-MetricSamples.seconds(settings.effectiveStaleness))
+    /// The latest sample of each matching series, if recent enough for its origin.
+    private func freshSeries(_ matching: (MetricSeriesKey) -> Bool) -> [(key: MetricSeriesKey, sample: MetricSample)] {
+        let now = now()
+        let scraped = now.addingTimeInterval(-MetricSamples.seconds(settings.effectiveStaleness))
+        let pushed = now.addingTimeInterval(-MetricSamples.seconds(settings.effectivePushStaleness))
+        return samples.latest(newerThan: min(scraped, pushed), matching: matching).filter {
+            $0.sample.timestamp >= ($0.sample.origin == .push ? pushed : scraped)
+        }
     }
 
     /// One pod's reading of a Pods metric: its series whose labels match, summed (a pod that
@@ -262,7 +270,7 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
     }
 
     func podSeries(_ name: String, namespace: String, selector: LabelSelector?) -> [String: PodReading] {
-        let series = samples.latest(newerThan: freshSince()) {
+        let series = freshSeries {
             $0.namespace == namespace && $0.name == name && $0.pod != nil && (selector?.matches($0.labels) ?? true)
         }
         var readings: [String: PodReading] = [:]
@@ -286,7 +294,7 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
     private func externalSeries(_ name: String, namespace: String, selector: LabelSelector?)
         -> [(key: MetricSeriesKey, sample: MetricSample)]
     {
-        samples.latest(newerThan: freshSince()) {
+        freshSeries {
             $0.namespace == namespace && $0.name == name && $0.source == .external
                 && (selector?.matches($0.labels) ?? true)
         }.sorted { MetricSamplesKeyOrder.precedes($0.key, $1.key) }

@@ -89,6 +89,19 @@ import Testing
             #expect(try await metrics.podsMetric("m", namespace: "default", selector: nil).isEmpty)
             #expect(try await metrics.externalMetric("e", namespace: "default", selector: nil).isEmpty)
             #expect(try await metrics.latestSamples(namespace: nil).isEmpty)
+
+            // Pushed samples may be kept longer than scraped ones.
+            var settings = MetricsPipeline.Settings(scrapeInterval: .seconds(5))
+            settings.pushStaleness = .seconds(120)
+            let patient = MetricsPipeline(store: store, settings: settings, logger: quietLogger, now: clock.function)
+            _ = try await patient.push(MetricPush(namespace: "default", name: "m", value: 1, target: .pod("web-1")))
+            patient.samples.record(
+                MetricSeriesKey(namespace: "default", name: "m", source: .pod("web-1"), labels: ["from": "scrape"]),
+                MetricSample(value: 2, timestamp: clock.now, origin: .scrape))
+            clock.advance(seconds: 60)
+            #expect(try await patient.podsMetric("m", namespace: "default", selector: nil)["web-1"]?.value == 1)
+            clock.advance(seconds: 61)
+            #expect(try await patient.podsMetric("m", namespace: "default", selector: nil).isEmpty)
         }
     }
 
