@@ -140,7 +140,7 @@ let package = Package(
             name: "KctlDaemon",
             dependencies: [
                 "KctlModel", "KctlStore", "KctlAPIServer", "KctlClient",
-                "KctlControllerRuntime", "KctlControllers", "KctlScheduler", "KctlAgent", "KctlProxy",
+                "KctlControllerRuntime", "KctlControllers", "KctlScheduler", "KctlAgent", "KctlProxy", "KctlMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

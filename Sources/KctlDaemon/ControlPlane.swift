@@ -1,6 +1,7 @@
 import KctlAgent
 import KctlControllerRuntime
 import KctlControllers
+import KctlMetrics
 import KctlModel
 import KctlProxy
 import KctlScheduler
@@ -15,6 +16,8 @@ struct ControlPlane {
     let services: [any ServiceLifecycle.Service]
     let agents: NodeAgents
     let runtime: PodRuntime?
+    /// Scraped and pushed metric samples: what the HPA controller and the custom/external metrics APIs read.
+    let metrics: MetricsPipeline
 
     init(store: any Store, options: DaemonOptions, logger: Logger) {
         var controllerOptions = ControllerOptions()
@@ -32,6 +35,15 @@ struct ControlPlane {
             runner = { _ in AcceptingPodRunner() }
         }
         agents = NodeAgents(store: store, logger: logger, options: options.agents, runner: runner)
+        var metricsSettings = MetricsPipeline.Settings(scrapeInterval: options.autoscaling.scrapeInterval)
+        metricsSettings.pushStaleness = options.autoscaling.pushTTL
+        metrics = MetricsPipeline(
+            store: store, resources: runtime.map { RuntimeMetricsSource(runtime: $0) }, settings: metricsSettings,
+            logger: logger)
+        services.append(metrics)
+        controllerOptions.autoscalingMetrics = metrics
+        controllerOptions.hpaSyncPeriod = options.autoscaling.syncPeriod
+        controllerOptions.hpaDownscaleStabilization = options.autoscaling.downscaleStabilization
         services += ControllerSet(store: store, logger: logger, options: controllerOptions).services + [
             SchedulerService(store: store, logger: logger),
             agents,

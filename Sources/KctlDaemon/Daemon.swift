@@ -45,7 +45,8 @@ public struct Daemon: Sendable {
             store: store, logger: logger, settings: settings, metrics: { await MetricsExport.text(store: store) },
             podLogs: controlPlane?.runtime.map { RuntimeLogSource(runtime: $0) },
             resourceMetrics: controlPlane?.runtime.map { RuntimeMetricsSource(runtime: $0) },
-            nodeAdministration: controlPlane.map { AgentNodeAdministration(agents: $0.agents, store: store) })
+            nodeAdministration: controlPlane.map { AgentNodeAdministration(agents: $0.agents, store: store) },
+            metricSamples: controlPlane?.metrics)
         let app = Application(
             responder: api,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "kctld"),

@@ -38,6 +38,24 @@ public struct DaemonOptions: Sendable {
     public var ingressPort: Int
     /// Called with the ingress proxy's URL once it listens.
     public var onIngressListening: (@Sendable (String) -> Void)?
+    /// The metrics pipeline and the HPA controller.
+    public var autoscaling = AutoscalingOptions()
+
+    /// How often metrics are scraped and autoscalers synced; Kubernetes' defaults, shortened for demos.
+    public struct AutoscalingOptions: Sendable, Hashable {
+        /// How often annotated pods' and Services' `/metrics` are scraped (`--metrics-scrape-interval`).
+        public var scrapeInterval: Duration = .seconds(15)
+        /// How long a sample pushed with `kctl metrics push` counts (`--metrics-push-ttl`): a
+        /// pushed value stands until replaced or this old, so a scripted push scales predictably.
+        public var pushTTL: Duration = .seconds(300)
+        /// How often each HPA is evaluated (`--hpa-sync-period`).
+        public var syncPeriod: Duration = .seconds(15)
+        /// How long a scale-down waits for the highest recent recommendation (`--hpa-downscale-stabilization`),
+        /// unless the HPA's own `behavior.scaleDown.stabilizationWindowSeconds` says otherwise.
+        public var downscaleStabilization: Duration = .seconds(300)
+
+        public init() {}
+    }
 
     /// How node agents treat their pods.
     public enum PodRunnerKind: String, Sendable, Hashable {

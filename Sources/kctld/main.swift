@@ -59,6 +59,18 @@ struct KctldCommand: AsyncParsableCommand {
     @Flag(help: "Run no service or ingress proxy.")
     var noProxies = false
 
+    @Option(help: "How often annotated pods' and Services' /metrics are scraped (e.g. 15s).")
+    var metricsScrapeInterval: String = "15s"
+
+    @Option(help: "How long a sample pushed with kctl metrics push counts, unless replaced (e.g. 5m).")
+    var metricsPushTtl: String = "5m"
+
+    @Option(help: "How often each HorizontalPodAutoscaler is evaluated (e.g. 15s).")
+    var hpaSyncPeriod: String = "15s"
+
+    @Option(help: "How long a scale-down waits on the highest recent recommendation, unless the HPA's behavior says (e.g. 5m).")
+    var hpaDownscaleStabilization: String = "5m"
+
     func validate() throws {
         _ = try parsedListen()
         do { _ = try DaemonOptions.parseListen(ingressListen) } catch { throw ValidationError("--ingress-listen: \(error)") }
@@ -70,9 +82,15 @@ struct KctldCommand: AsyncParsableCommand {
             ("--heartbeat-interval", heartbeatInterval), ("--event-ttl", eventTtl), ("--backoff-base", backoffBase),
             ("--backoff-cap", backoffCap), ("--node-monitor-grace-period", nodeMonitorGracePeriod),
             ("--pod-eviction-timeout", podEvictionTimeout), ("--sample-interval", sampleInterval),
+            ("--metrics-scrape-interval", metricsScrapeInterval), ("--hpa-sync-period", hpaSyncPeriod),
+            ("--hpa-downscale-stabilization", hpaDownscaleStabilization), ("--metrics-push-ttl", metricsPushTtl),
         ]
         for (flag, value) in durations {
             do { _ = try DaemonOptions.parseDuration(value) } catch { throw ValidationError("\(flag): \(error)") }
+        }
+        for (flag, value) in [("--metrics-scrape-interval", metricsScrapeInterval), ("--hpa-sync-period", hpaSyncPeriod)]
+        where (try? DaemonOptions.parseDuration(value)) == .zero {
+            throw ValidationError("\(flag): must be more than 0")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level \"\(logLevel)\"")
@@ -90,7 +108,7 @@ struct KctldCommand: AsyncParsableCommand {
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             return handler
         }
-        let options = DaemonOptions(
+        var options = DaemonOptions(
             dataDir: dataDir, host: host, port: port, kubeconfigPath: kubeconfig.isEmpty ? nil : kubeconfig,
             logLevel: Logger.Level(rawValue: logLevel) ?? .info, nodes: nodes, controlLoops: !noControlLoops,
             agents: AgentOptions(heartbeatInterval: try DaemonOptions.parseDuration(heartbeatInterval)),
@@ -104,6 +122,10 @@ struct KctldCommand: AsyncParsableCommand {
             sampleInterval: try DaemonOptions.parseDuration(sampleInterval), proxies: !noProxies,
             ingressHost: try DaemonOptions.parseListen(ingressListen).host,
             ingressPort: try DaemonOptions.parseListen(ingressListen).port)
+        options.autoscaling.scrapeInterval = try DaemonOptions.parseDuration(metricsScrapeInterval)
+        options.autoscaling.pushTTL = try DaemonOptions.parseDuration(metricsPushTtl)
+        options.autoscaling.syncPeriod = try DaemonOptions.parseDuration(hpaSyncPeriod)
+        options.autoscaling.downscaleStabilization = try DaemonOptions.parseDuration(hpaDownscaleStabilization)
         do {
             try await Daemon(options: options).run()
         } catch {

@@ -134,9 +134,10 @@ extension SQLiteStore {
             #expect(up.condition("ScalingLimited")?.status == "False")
             #expect(up.condition("ScalingLimited")?.reason == "DesiredWithinRange")
             #expect(up.currentMetrics?.first?.pods?.metric.name == "messages_per_second")
-            #expect(
+            try await eventually("the scale-up event") {
                 try await store.eventMessages(reason: "SuccessfulRescale")
-                    == ["New size: 4; reason: pods metric messages_per_second above target"])
+                    == ["New size: 4; reason: pods metric messages_per_second above target"]
+            }
 
             // The load drops to a quarter: the recommendation is 1, held at 4 by the 60 s window.
             metrics.setLoad("messages_per_second", total: 20)
@@ -184,9 +185,10 @@ extension SQLiteStore {
             // 25 messages queued against 10: ceil(2.5) = 3 replicas, from zero.
             metrics.setExternal("queue_depth", 25)
             try await eventually("woken to 3") { try await store.replicas("notifier") == 3 }
-            #expect(
+            try await eventually("the scale-up event") {
                 try await store.eventMessages(reason: "SuccessfulRescale")
-                    == ["New size: 3; reason: external metric queue_depth above target"])
+                    == ["New size: 3; reason: external metric queue_depth above target"]
+            }
             try await eventually("3 ready pods") {
                 try await store.markAllPodsReady()
                 return try await store.pods().filter { $0.status?["phase"] == "Running" }.count == 3
@@ -205,9 +207,10 @@ extension SQLiteStore {
                 return try await store.pods().isEmpty && status?.currentReplicas == 0 && status?.desiredReplicas == 0
                     && status?.condition("ScalingActive")?.status == "True"
             }
-            #expect(
+            try await eventually("both events") {
                 try await store.eventMessages(reason: "SuccessfulRescale").sorted()
-                    == ["New size: 0; reason: All metrics below target", "New size: 3; reason: external metric queue_depth above target"])
+                    == ["New size: 0; reason: All metrics below target", "New size: 3; reason: external metric queue_depth above target"]
+            }
         }
     }
 

@@ -158,7 +158,8 @@ extension HorizontalPodAutoscaler: Admissible {
                 ]
             }
             var down = behavior.scaleDown ?? HPAScalingRules()
-            if down.stabilizationWindowSeconds == nil { down.stabilizationWindowSeconds = 300 }
+            // The scale-down window stays unset, as in Kubernetes: the controller's setting
+            // (`kctld --hpa-downscale-stabilization`, default 300 s) applies.
             if down.selectPolicy == nil { down.selectPolicy = "Max" }
             if down.policies == nil { down.policies = [HPAScalingPolicy(type: "Percent", value: 100, periodSeconds: 15)] }
             behavior.scaleUp = up
