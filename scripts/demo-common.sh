@@ -24,8 +24,14 @@ free_port() {
   done
 }
 
-# KCTL_DEMO_SKIP_BUILD=1 reuses the release binaries already built.
+# KCTL_DEMO_SKIP_BUILD=1 reuses the release binaries already built; KCTL_DEMO_BIN=DIR uses the
+# binaries in DIR (e.g. .build/debug).
 demo_build() {
+  if [ -n "${KCTL_DEMO_BIN:-}" ]; then
+    bin="$KCTL_DEMO_BIN"
+    [ -x "$bin/kctld" ] || fail "no kctld in KCTL_DEMO_BIN=$bin"
+    return
+  fi
   if [ -n "${KCTL_DEMO_SKIP_BUILD:-}" ]; then
     bin="$(swift build -c release --show-bin-path)"
     [ -x "$bin/kctld" ] || fail "no release build in $bin (unset KCTL_DEMO_SKIP_BUILD)"
@@ -42,7 +48,7 @@ demo_build() {
   bin="$(swift build -c release --show-bin-path)"
 }
 
-# Starts kctld in the background; sets kctld_pid, data, api, ingress and KCTL_SERVER/KCTL_CONFIG.
+# Starts kctld in the background (with $DEMO_KCTLD_FLAGS added, if set); sets kctld_pid, data, api, ingress and KCTL_SERVER/KCTL_CONFIG.
 demo_start() {
   data="$(mktemp -d "${TMPDIR:-/tmp}/kctl-demo.XXXXXX")"
   api="127.0.0.1:$(free_port)"
@@ -50,7 +56,7 @@ demo_start() {
   export KCTL_CONFIG="$data/kubeconfig" KCTL_SERVER="http://$api"
   step "starting kctld (data $data, API $api, ingress $ingress, 3 nodes)"
   "$bin/kctld" --data-dir "$data/store" --listen "$api" --ingress-listen "$ingress" --kubeconfig "$KCTL_CONFIG" \
-    --nodes 3 --backoff-base 1s >"$data/kctld.log" 2>&1 &
+    --nodes 3 --backoff-base 1s ${DEMO_KCTLD_FLAGS:-} >"$data/kctld.log" 2>&1 &
   kctld_pid=$!
   trap demo_stop EXIT
   trap 'exit 130' INT TERM

@@ -360,11 +360,12 @@ import Testing
             let uncordon = try await server.client.raw(method: "PATCH", path: path, body: Array(#"{"spec":{"unschedulable":null}}"#.utf8), contentType: smp)
             #expect(uncordon.status == 200)
             #expect(try await server.store.get(.node, namespace: nil, name: "node-1").spec?["unschedulable"] == nil)
-            // Lists and directives need real strategic merge: still refused.
-            let taints = try await server.client.raw(method: "PATCH", path: path, body: Array(#"{"spec":{"taints":[]}}"#.utf8), contentType: smp)
-            #expect(taints.status == 415)
-            let directive = try await server.client.raw(method: "PATCH", path: path, body: Array(#"{"spec":{"$retainKeys":["x"]}}"#.utf8), contentType: smp)
-            #expect(directive.status == 415)
+            // Lists merge strategically too: kubectl taint sends the whole list.
+            let taints = try await server.client.raw(
+                method: "PATCH", path: path, body: Array(#"{"spec":{"taints":[{"key":"k","effect":"NoSchedule"}]}}"#.utf8),
+                contentType: smp)
+            #expect(taints.status == 200)
+            #expect(try await server.store.get(.node, namespace: nil, name: "node-1").spec?["taints"]?.arrayValue?.count == 1)
         }
     }
 
