@@ -56,6 +56,7 @@ struct ControlPlane {
                 ServiceProxy(store: store, logger: logger),
                 IngressProxy(
                     store: store, logger: logger, host: host, port: options.ingressPort,
+                    waker: StoreServiceWaker(store: store, logger: logger),
                     onListening: { address in
                         let url = "http://\(host):\(address.port ?? 0)"
                         logger.info("ingress proxy listening on \(url)")

@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 
 /// What every ingress client connection shares: the route table, the Services and Endpoints, the
-/// backend pools.
+/// backend pools, the requests held for a Service to wake.
 final class IngressShared: Sendable {
     let routes = Locked(IngressRoutes())
     let directory: ServiceDirectory
@@ -14,14 +14,27 @@ final class IngressShared: Sendable {
     /// How much of a request body is kept to send again when a reused backend connection turns
     /// out closed; a larger request gets a 502 instead of a retry.
     let replayLimit: Int
+    /// Where a request waits for a Service with no ready endpoint to wake; nil: no waiting, a 503.
+    let held: HeldRequests?
+    /// How long a request is held at most.
+    let wakeTimeout: TimeAmount
+    /// `wakeTimeout` as the 503 after it says it (`30s`).
+    let wakeTimeoutText: String
 
-    init(directory: ServiceDirectory, pools: BackendPools, logger: Logger, connectTimeout: TimeAmount, replayLimit: Int)
-    {
+    init(
+        directory: ServiceDirectory, pools: BackendPools, logger: Logger, connectTimeout: TimeAmount, replayLimit: Int,
+        held: HeldRequests? = nil, wakeTimeout: Duration = .seconds(30)
+    ) {
         self.directory = directory
         self.pools = pools
         self.logger = logger
         self.connectTimeout = connectTimeout
         self.replayLimit = replayLimit
+        self.held = held
+        self.wakeTimeout = TimeAmount(wakeTimeout)
+        let (seconds, attoseconds) = wakeTimeout.components
+        self.wakeTimeoutText =
+            attoseconds == 0 ? "\(seconds)s" : "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
     }
 }
 
@@ -35,6 +48,11 @@ final class IngressShared: Sendable {
 /// is sent again on a fresh one; any other failure before the response head is a 502, after it
 /// the client connection is closed, which is all HTTP/1.1 can say. A `101 Switching Protocols`
 /// turns both connections into a raw byte relay.
+///
+/// A request for a Service with no ready endpoint is held while the Service is woken (see
+/// `HeldRequests`): it goes on as soon as an endpoint is ready, and gets a 503 after the wake
+/// timeout. Its body is read on meanwhile, up to `replayLimit`, so that a client that leaves is
+/// noticed and ends the wait.
 final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -65,6 +83,10 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         var clientKeepAlive: Bool
         /// A `101` came for an upgrade request: switch to bytes at its end.
         var switching = false
+        /// While held for the Service to wake: the place in `HeldRequests` and the timeout.
+        var hold: (id: UInt64, timer: Scheduled<Void>)?
+        /// Body bytes kept in `buffered`, read while no connection was attached.
+        var bufferedBytes = 0
 
         init(
             clientHead: HTTPRequestHead, backendHead: HTTPRequestHead, backend: IngressRoutes.Backend,
@@ -138,6 +160,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = state { endHold(exchange) }
         if case .proxying(let exchange) = state, let connection = exchange.connection {
             // The client left mid-exchange: the backend connection is in an unknown state.
             exchange.connection = nil
@@ -171,7 +194,11 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         case .idle, .discarding, .switched: return true
         case .closing: return false
         case .proxying(let exchange):
-            guard let connection = exchange.connection else { return false }
+            guard let connection = exchange.connection else {
+                guard exchange.hold != nil else { return false }
+                return exchange.requestEnded
+                    ? queued.count < Self.queueLimit : exchange.bufferedBytes < shared.replayLimit
+            }
             if exchange.requestEnded { return queued.count < Self.queueLimit }
             return connection.channel.isWritable
         }
@@ -234,32 +261,121 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             respond(.notFound, "no ingress rule for \(host) \(path)", to: head, requestEnded: false, context: context)
             return
         }
-        let candidates: [Endpoint]
-        switch shared.directory.resolve(namespace: backend.namespace, service: backend.service, port: backend.port) {
-        case .noService:
-            respond(
-                .serviceUnavailable, "no service \(backend.serviceKey)", to: head, requestEnded: false, context: context
-            )
+        let resolution = shared.directory.resolve(
+            namespace: backend.namespace, service: backend.service, port: backend.port)
+        if let problem = Self.problem(resolution, backend) {
+            respond(.serviceUnavailable, problem, to: head, requestEnded: false, context: context)
             return
-        case .noPort:
-            respond(
-                .serviceUnavailable, "service \(backend.serviceKey) has no port \(backend.port)", to: head,
-                requestEnded: false, context: context)
-            return
-        case .endpoints(let ready, let portName):
-            guard !ready.isEmpty else {
+        }
+        guard case .endpoints(let ready, let portName) = resolution, !ready.isEmpty else {
+            guard let held = shared.held else {
                 respond(
                     .serviceUnavailable, "no ready endpoints for service \(backend.serviceKey)", to: head,
                     requestEnded: false, context: context)
                 return
             }
-            candidates = shared.directory.rotated(ready, key: "\(backend.serviceKey) \(portName)")
+            let exchange = Exchange(
+                clientHead: head, backendHead: ProxyHeaders.backendRequest(head, clientAddress: clientAddress),
+                backend: backend, candidates: [])
+            state = .proxying(exchange)
+            hold(exchange, in: held, context: context)
+            return
         }
         let exchange = Exchange(
             clientHead: head, backendHead: ProxyHeaders.backendRequest(head, clientAddress: clientAddress),
-            backend: backend, candidates: candidates)
+            backend: backend, candidates: shared.directory.rotated(ready, key: "\(backend.serviceKey) \(portName)"))
         state = .proxying(exchange)
         acquire(exchange, context: context, usePool: true)
+    }
+
+    /// Why a backend cannot be served at all (503), or nil when it resolved to endpoints (maybe none).
+    private static func problem(_ resolution: ServiceDirectory.Resolution, _ backend: IngressRoutes.Backend)
+        -> String?
+    {
+        switch resolution {
+        case .noService: return "no service \(backend.serviceKey)"
+        case .noPort: return "service \(backend.serviceKey) has no port \(backend.port)"
+        case .endpoints: return nil
+        }
+    }
+
+    // MARK: Held requests
+
+    /// Holds a request until its Service has a ready endpoint, asking for a wake-up if it is the first.
+    private func hold(_ exchange: Exchange, in held: HeldRequests, context: ChannelHandlerContext) {
+        let backend = exchange.backend
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, exchange), eventLoop: loop)
+        let id = held.hold(namespace: backend.namespace, service: backend.service) { notice in
+            loop.execute { bound.value.0.heldNotice(notice, exchange: bound.value.1) }
+        }
+        guard let id else {
+            respond(
+                .serviceUnavailable, "too many requests waiting for service \(backend.serviceKey) to wake",
+                to: exchange.clientHead, requestEnded: false, context: context)
+            return
+        }
+        let timer = loop.assumeIsolated().scheduleTask(in: shared.wakeTimeout) { [weak self] () -> Void in
+            self?.holdTimedOut(exchange)
+        }
+        exchange.hold = (id, timer)
+        shared.logger.debug("ingress: holding a request for \(backend.serviceKey) while it wakes")
+        // An endpoint may have become ready between the lookup and the hold.
+        lookAgain(exchange)
+        resumeReading()
+    }
+
+    private func heldNotice(_ notice: HeldRequests.Notice, exchange: Exchange) {
+        guard exchange.hold != nil, case .proxying(let current) = state, current === exchange, let context else {
+            return
+        }
+        switch notice {
+        case .changed:
+            lookAgain(exchange)
+        case .nothingToWake:
+            endHold(exchange)
+            respond(
+                .serviceUnavailable, "no ready endpoints for service \(exchange.backend.serviceKey)",
+                to: exchange.clientHead, requestEnded: exchange.requestEnded, context: context)
+        }
+    }
+
+    /// Sends a held request on once its Service has a ready endpoint.
+    private func lookAgain(_ exchange: Exchange) {
+        guard exchange.hold != nil, let context else { return }
+        let backend = exchange.backend
+        let resolution = shared.directory.resolve(
+            namespace: backend.namespace, service: backend.service, port: backend.port)
+        if let problem = Self.problem(resolution, backend) {
+            endHold(exchange)
+            respond(
+                .serviceUnavailable, problem, to: exchange.clientHead, requestEnded: exchange.requestEnded,
+                context: context)
+            return
+        }
+        guard case .endpoints(let ready, let portName) = resolution, !ready.isEmpty else { return }
+        endHold(exchange)
+        exchange.candidates = shared.directory.rotated(ready, key: "\(backend.serviceKey) \(portName)")[...]
+        acquire(exchange, context: context, usePool: true)
+    }
+
+    private func holdTimedOut(_ exchange: Exchange) {
+        guard exchange.hold != nil, case .proxying(let current) = state, current === exchange, let context else {
+            return
+        }
+        endHold(exchange)
+        respond(
+            .serviceUnavailable,
+            "service \(exchange.backend.serviceKey) was woken but no replica became ready within \(shared.wakeTimeoutText)",
+            to: exchange.clientHead, requestEnded: exchange.requestEnded, context: context)
+    }
+
+    /// Gives up the request's place among the held ones, if it has one.
+    private func endHold(_ exchange: Exchange) {
+        guard let hold = exchange.hold else { return }
+        exchange.hold = nil
+        hold.timer.cancel()
+        shared.held?.release(service: exchange.backend.serviceKey, id: hold.id)
     }
 
     /// Sends a part of the request on, or keeps it until a connection is attached.
@@ -276,6 +392,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             connection.write(part)
             if case .end = part { exchange.requestSent = true }
         } else {
+            if case .body(.byteBuffer(let buffer)) = part { exchange.bufferedBytes += buffer.readableBytes }
             exchange.buffered.append(part)
         }
     }
@@ -375,6 +492,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func close(_ context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = state { endHold(exchange) }
         if case .proxying(let exchange) = state, let connection = exchange.connection {
             exchange.connection = nil
             connection.delegate = nil

@@ -19,6 +19,11 @@ import ServiceLifecycle
 /// Service or port), 502 when the backend fails before answering. Ingress changes rebuild the
 /// route table at once; Service and Endpoints changes apply to the next request.
 ///
+/// With a `ServiceWaker`, a request for a Service with no ready endpoint is not failed: the proxy
+/// wakes the Service (once for all the requests that come together), holds the request until an
+/// endpoint is ready and then forwards it, or answers 503 after `wakeTimeout`. When there is
+/// nothing to wake, the 503 comes at once as without a waker.
+///
 ///     let ingress = IngressProxy(store: store, logger: logger, port: 6480)
 ///     ServiceGroup(configuration: .init(services: [..., ingress], logger: logger))
 ///     let address = await ingress.boundAddress       // with port 0: the port it got
@@ -35,6 +40,7 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
     private let events: EventRecorder
     private let shared: IngressShared
     private let onListening: (@Sendable (SocketAddress) -> Void)?
+    private let waker: (any ServiceWaker)?
 
     private enum Binding {
         case pending([CheckedContinuation<SocketAddress?, Never>])
@@ -49,12 +55,16 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
     ///   - host, port: where to listen (port 0: any free port; see `boundAddress`).
     ///   - className: the `ingressClassName` served besides none.
     ///   - connectTimeout: how long a connect to an endpoint may take before the next is tried.
+    ///   - waker: wakes a Service that has no ready endpoint (scale from zero); nil: answer 503.
+    ///   - wakeTimeout: how long a request is held for its Service to wake before the 503.
+    ///   - maxHeldRequestsPerService: beyond this many held requests for one Service, a 503 at once.
     ///   - onListening: called once the listener is bound, with its address.
     public init(
         store: any Store, logger: Logger, host: String = "127.0.0.1", port: Int = IngressProxy.defaultPort,
         className: String = IngressRoutes.defaultClassName,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        connectTimeout: Duration = .seconds(2), onListening: (@Sendable (SocketAddress) -> Void)? = nil
+        connectTimeout: Duration = .seconds(2), waker: (any ServiceWaker)? = nil, wakeTimeout: Duration = .seconds(30),
+        maxHeldRequestsPerService: Int = 1000, onListening: (@Sendable (SocketAddress) -> Void)? = nil
     ) {
         self.host = host
         self.port = port
@@ -62,12 +72,20 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
         self.className = className
         self.group = eventLoopGroup
         self.onListening = onListening
+        self.waker = waker
         self.ingresses = Informer(store: store, resource: .ingress, logger: logger)
         self.events = EventRecorder(store: store, component: "ingress-proxy", logger: logger)
+        let directory = ServiceDirectory(store: store, logger: logger)
+        let held = waker.map { _ in HeldRequests(limit: maxHeldRequestsPerService) }
         self.shared = IngressShared(
-            directory: ServiceDirectory(store: store, logger: logger), pools: BackendPools(), logger: logger,
-            connectTimeout: TimeAmount(connectTimeout), replayLimit: 64 * 1024)
+            directory: directory, pools: BackendPools(), logger: logger, connectTimeout: TimeAmount(connectTimeout),
+            replayLimit: 64 * 1024, held: held, wakeTimeout: wakeTimeout)
         ingresses.addHandler { [weak self] _ in self?.rebuildRoutes() }
+        if let held {
+            // Held requests look again whenever their Service or its Endpoints change.
+            directory.endpoints.addHandler { event in held.endpointsChanged(event.object.key) }
+            directory.services.addHandler { event in held.endpointsChanged(event.object.key) }
+        }
     }
 
     /// The address the proxy listens on, once it does; nil if it stopped or never bound.
@@ -101,6 +119,10 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try? await ingresses.run() }
             tasks.addTask { await directory.run() }
+            if let waker, let held = shared.held {
+                let logger = self.logger
+                tasks.addTask { await held.run(waker: waker, logger: logger) }
+            }
             await ingresses.waitForSync()
             await directory.waitForSync()
             rebuildRoutes()
