@@ -110,6 +110,9 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
     /// The current route table (for inspection and tests).
     public var routes: IngressRoutes { shared.routes.withLock { $0 } }
 
+    /// How many requests are held for `namespace/service` to wake (for tests).
+    func heldRequests(for service: String) -> Int { shared.held?.count(service: service) ?? 0 }
+
     /// Loads the Ingresses, listens, and serves until graceful shutdown or cancellation; then stops
     /// listening and closes client and idle backend connections. Throws when it cannot listen.
     public func run() async throws {
