@@ -90,7 +90,9 @@ final class HeldRequests: Sendable {
             for await wake in wakes {
                 group.addTask {
                     let result = await waker.wake(namespace: wake.namespace, service: wake.service)
-                    logger.info("ingress: wake-up of service \(wake.key): \(result)")
+                    logger.log(
+                        level: result == .nothingToWake ? .debug : .info,
+                        "ingress: wake-up of service \(wake.key): \(result)")
                     self.finished(wake, result)
                 }
             }
