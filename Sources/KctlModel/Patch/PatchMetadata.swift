@@ -1,8 +1,6 @@
-import KctlModel
-
 /// How a strategic merge patch treats one field and the fields below it: Kubernetes declares this
 /// with `patchStrategy` and `patchMergeKey` tags on its Go types, and kubectl computes its patches
-/// from the same tags, so the server must read a patch by exactly these rules.
+/// from the same tags: kctld reads a patch and `kctl apply` computes one by exactly these rules.
 ///
 /// Fields without metadata take the defaults of a JSON merge patch: objects merge key by key,
 /// lists are replaced whole.
