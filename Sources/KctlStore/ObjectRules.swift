@@ -84,9 +84,9 @@ enum ObjectRules {
         case .status:
             result = stored
             result.json["status"] = incoming.json["status"]
-        case .main:
+        case .main, .all:
             result = incoming
-            if type.hasStatus { result.json["status"] = stored.json["status"] }
+            if type.hasStatus && subresource == .main { result.json["status"] = stored.json["status"] }
             let specChanged = !sameSpec(stored, result)
             let storedMeta = stored.metadata
             editMetadata(&result) { meta in

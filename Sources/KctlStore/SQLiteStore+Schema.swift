@@ -55,6 +55,10 @@ enum Schema {
     static let begin = "BEGIN IMMEDIATE"
     static let commit = "COMMIT"
     static let rollback = "ROLLBACK"
+    /// One write of a group commit: undone alone when it fails.
+    static let savepoint = "SAVEPOINT write"
+    static let release = "RELEASE write"
+    static let rollbackToSavepoint = "ROLLBACK TO write"
     static let deleteChangesUpTo = "DELETE FROM changes WHERE revision <= ?1"
     static let setCompacted = "UPDATE meta SET value = ?1 WHERE key = 'compacted'"
 

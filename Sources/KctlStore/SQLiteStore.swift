@@ -62,7 +62,9 @@ public final class SQLiteStore: Store {
         let prepared = try ObjectRules.prepareForCreate(
             object, as: type, uid: UUID().uuidString.lowercased(), now: clock.now())
         let key = ObjectKey(type, namespace: prepared.namespace, name: prepared.name)
-        return try await yielding(writer.create(prepared, key: key, type: type))
+        let created = try await writer.perform(.create(prepared, key: key, type: type)).object
+        await maybeYield()
+        return created
     }
 
     public nonisolated(nonsending) func get(_ type: ResourceType, namespace: String?, name: String) async throws -> KubeObject {
@@ -122,7 +124,9 @@ public final class SQLiteStore: Store {
         StoreMetrics.operation(.update)
         types.register(type)
         let key = ObjectKey(type, namespace: object.namespace, name: object.name)
-        return try await yielding(writer.update(object, key: key, type: type, subresource: subresource))
+        let updated = try await writer.perform(.update(object, key: key, type: type, subresource: subresource)).object
+        await maybeYield()
+        return updated
     }
 
     public nonisolated(nonsending) func update(
@@ -132,7 +136,12 @@ public final class SQLiteStore: Store {
         StoreMetrics.operation(.update)
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
-        return try await yielding(writer.update(key: key, type: type, subresource: subresource, mutate: mutate))
+        // The writer runs `mutate` before `perform` returns and keeps no reference to it after.
+        let updated = try await withoutActuallyEscaping(mutate) { mutate in
+            try await writer.perform(.mutate(key: key, type: type, subresource: subresource, mutate: mutate)).object
+        }
+        await maybeYield()
+        return updated
     }
 
     public nonisolated(nonsending) func delete(
@@ -142,10 +151,67 @@ public final class SQLiteStore: Store {
         StoreMetrics.operation(.delete)
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
-        return try await yielding(
-            writer.delete(
+        let deleted = try await writer.perform(
+            .delete(
                 key: key, type: type, preconditions: preconditions, gracePeriodSeconds: gracePeriodSeconds,
-                now: clock.now()))
+                now: clock.now())
+        ).deletion
+        await maybeYield()
+        return deleted
+    }
+
+    public nonisolated(nonsending) func write(_ writes: [StoreWrite]) async -> [StoreWriteResult] {
+        var operations: [SQLiteWriter.Operation] = []
+        operations.reserveCapacity(writes.count)
+        /// Writes that failed before reaching the writer (a create without a name), by index.
+        var refused: [Int: any Error] = [:]
+        for (index, write) in writes.enumerated() {
+            do {
+                operations.append(try operation(for: write))
+            } catch {
+                refused[index] = error
+            }
+        }
+        var outcomes = await writer.perform(operations).makeIterator()
+        await maybeYield()
+        return writes.indices.map { index in
+            if let error = refused[index] { return .failed(error) }
+            switch outcomes.next()! {
+            case .failure(let error): return .failed(error)
+            case .success(.deletion(let result)): return .deleted(result)
+            case .success(.object(let object)): return .written(object)
+            }
+        }
+    }
+
+    /// The writer's operation for one write of a batch (what the single-write calls do first).
+    private func operation(for write: StoreWrite) throws -> SQLiteWriter.Operation {
+        switch write {
+        case .create(let object, let type):
+            StoreMetrics.operation(.create)
+            types.register(type)
+            let prepared = try ObjectRules.prepareForCreate(
+                object, as: type, uid: UUID().uuidString.lowercased(), now: clock.now())
+            return .create(prepared, key: ObjectKey(type, namespace: prepared.namespace, name: prepared.name), type: type)
+        case .update(let object, let type, let subresource):
+            StoreMetrics.operation(.update)
+            types.register(type)
+            return .update(
+                object, key: ObjectKey(type, namespace: object.namespace, name: object.name), type: type,
+                subresource: subresource)
+        case .mutate(let type, let namespace, let name, let subresource, let mutate):
+            StoreMetrics.operation(.update)
+            types.register(type)
+            return .mutate(
+                key: ObjectKey(type, namespace: namespace, name: name), type: type, subresource: subresource,
+                mutate: mutate)
+        case .delete(let type, let namespace, let name, let preconditions, let grace):
+            StoreMetrics.operation(.delete)
+            types.register(type)
+            return .delete(
+                key: ObjectKey(type, namespace: namespace, name: name), type: type, preconditions: preconditions,
+                gracePeriodSeconds: grace, now: clock.now())
+        }
     }
 
     public nonisolated(nonsending) func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws
@@ -199,10 +265,14 @@ public final class SQLiteStore: Store {
     /// thread, which costs as much as a quarter of a write.
     private nonisolated(nonsending) func yielding<R>(_ work: @autoclosure () throws -> R) async rethrows -> R {
         let result = try work()
+        await maybeYield()
+        return result
+    }
+
+    private nonisolated(nonsending) func maybeYield() async {
         if callsSinceYield.wrappingAdd(1, ordering: .relaxed).newValue % Self.yieldEvery == 0 {
             await Task.yield()
         }
-        return result
     }
 
     /// A writer in a tight loop gives up its thread about every 0.2 ms.

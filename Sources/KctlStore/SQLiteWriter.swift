@@ -15,10 +15,12 @@ struct ObjectKey: Sendable, Hashable {
     }
 }
 
-/// The one connection that writes. A lock serializes every write in the process, so SQLite
-/// never reports "database is locked" to us. Each write is one short transaction at revision
-/// `revision + 1`, and its event is published to the watch hub right after the commit, still
-/// under the lock, so watchers get events in revision order.
+/// The one connection that writes. Every write in the process goes through it, so SQLite never
+/// reports "database is locked" to us. Writes commit in groups (see `CommitQueue`): a writer that
+/// finds the connection idle commits its write at once, on its own thread; writers that arrive
+/// while a commit is running wait (suspended, not blocking a thread), and the next commit takes
+/// all of them in one transaction. Each write still gets its own revision, its own result and
+/// its own event, published right after the commit, under the lock, in revision order.
 ///
 /// A lock rather than an actor: a write is a few tens of microseconds of synchronous SQLite work,
 /// and running it on the caller's thread avoids two executor hops (and thread wake-ups) per
@@ -26,9 +28,43 @@ struct ObjectKey: Sendable, Hashable {
 ///
 /// The writer keeps the committed value of recently written objects (`current`), so an update
 /// or delete does not read and parse the row it is about to replace. The cache is written only
-/// after a commit, so it never holds a value that was rolled back. It relies on what the
+/// after a commit, so it never holds a value that was rolled back; a write later in the same
+/// transaction reads what the earlier ones wrote from `uncommitted`. It relies on what the
 /// revision counter already relies on: this connection is the only writer of the file.
 final class SQLiteWriter: @unchecked Sendable {
+    /// One write, as the writer runs it.
+    enum Operation: Sendable {
+        case create(KubeObject, key: ObjectKey, type: ResourceType)
+        case update(KubeObject, key: ObjectKey, type: ResourceType, subresource: Subresource)
+        case mutate(
+            key: ObjectKey, type: ResourceType, subresource: Subresource,
+            mutate: @Sendable (inout KubeObject) throws -> Void)
+        case delete(key: ObjectKey, type: ResourceType, preconditions: Preconditions, gracePeriodSeconds: Int64?, now: String)
+    }
+
+    /// What a successful write returns to its caller.
+    enum Output: Sendable {
+        case object(KubeObject)
+        case deletion(DeleteResult)
+
+        var object: KubeObject {
+            switch self {
+            case .object(let object): return object
+            case .deletion(let result): return result.object
+            }
+        }
+
+        var deletion: DeleteResult {
+            switch self {
+            case .object(let object): return .pending(object)
+            case .deletion(let result): return result
+            }
+        }
+    }
+
+    /// Most writes one transaction takes; the rest wait for the next commit.
+    static let maxGroup = 512
+
     private let lock = NSLock()
     private let db: SQLiteConnection
     private let hub: WatchHub
@@ -37,7 +73,11 @@ final class SQLiteWriter: @unchecked Sendable {
     private var _revision: Int64
     /// Committed objects, parsed and as stored (guarded by `lock`).
     private var current: CurrentObjects
+    /// Objects written by the open transaction, nil for removed (guarded by `lock`; empty
+    /// between transactions).
+    private var uncommitted: [ObjectKey: KubeObject?] = [:]
     private let checkpointer: Checkpointer
+    private let queue = CommitQueue()
 
     var revision: Int64 { locked { _revision } }
 
@@ -70,8 +110,90 @@ final class SQLiteWriter: @unchecked Sendable {
 
     // MARK: Writes
 
-    func create(_ prepared: KubeObject, key: ObjectKey, type: ResourceType) throws -> KubeObject {
-        try write { revision in
+    /// Runs one write (committed with whatever else is waiting) and returns what it wrote.
+    func perform(_ operation: Operation) async throws -> Output {
+        try await queue.submit([operation]) { self.commit($0) }[0].get()
+    }
+
+    /// Runs `operations` in order, at consecutive revisions, committed together (and with
+    /// whatever else is waiting); each has its own result.
+    func perform(_ operations: [Operation]) async -> [Result<Output, any Error>] {
+        guard !operations.isEmpty else { return [] }
+        return await queue.submit(operations) { self.commit($0) }
+    }
+
+    /// Runs `operations` in one transaction, each at the next revision and inside a savepoint,
+    /// so a failing write undoes only itself; then commits, updates the cache and publishes the
+    /// events in revision order. A failed commit fails every write of the group.
+    private func commit(_ operations: [Operation]) -> [Result<Output, any Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard db.isOpen else {
+            return operations.map { _ in .failure(StatusError.internalError("sqlite: the store is closed")) }
+        }
+        var results: [Result<Output, any Error>] = []
+        results.reserveCapacity(operations.count)
+        var commits: [Commit] = []
+        defer { uncommitted.removeAll(keepingCapacity: true) }
+        do {
+            try db.statement(Schema.begin).run()
+        } catch {
+            return operations.map { _ in .failure(error) }
+        }
+        let single = operations.count == 1
+        var next = _revision + 1
+        for operation in operations {
+            do {
+                if !single { try db.statement(Schema.savepoint).run() }
+                do {
+                    let (output, commit) = try run(operation, revision: next)
+                    if !single { try db.statement(Schema.release).run() }
+                    if let commit {
+                        uncommitted[commit.key] = commit.event.type == .deleted ? .some(nil) : commit.event.object
+                        commits.append(commit)
+                        next += 1
+                    }
+                    results.append(.success(output))
+                } catch {
+                    if !single {
+                        try db.statement(Schema.rollbackToSavepoint).run()
+                        try db.statement(Schema.release).run()
+                    }
+                    results.append(.failure(error))
+                }
+            } catch {
+                // The savepoint itself failed: the transaction is in an unknown state.
+                try? db.statement(Schema.rollback).run()
+                return operations.map { _ in .failure(error) }
+            }
+        }
+        do {
+            if commits.isEmpty {
+                try db.statement(Schema.rollback).run()
+            } else {
+                try db.statement(Schema.commit).run()
+            }
+        } catch {
+            try? db.statement(Schema.rollback).run()
+            return operations.map { _ in .failure(error) }
+        }
+        for commit in commits {
+            _revision = commit.event.revision
+            if commit.event.type == .deleted {
+                current.remove(commit.key)
+            } else {
+                current.insert(commit.key, commit.event.object)
+            }
+            hub.publish(commit.event, resource: commit.key.resource, namespace: commit.key.namespace)
+        }
+        return results
+    }
+
+    /// Does the SQL of one write at `revision`: returns its output and what it wrote (nil when
+    /// it wrote nothing).
+    private func run(_ operation: Operation, revision: Int64) throws -> (Output, Commit?) {
+        switch operation {
+        case .create(let prepared, let key, let type):
             var object = prepared
             ObjectRules.stamp(&object, revision: revision)
             let value = object.serialized()
@@ -83,51 +205,35 @@ final class SQLiteWriter: @unchecked Sendable {
             if db.changes == 0 { throw StatusError.alreadyExists(type, key.name) }
             try logChange(revision, key, .added, value)
             let event = WatchEvent(type: .added, object: object, objectJSON: value, revision: revision, resource: type)
-            return (object, Commit(event: event, key: key))
-        }
-    }
-
-    func update(_ incoming: KubeObject, key: ObjectKey, type: ResourceType, subresource: Subresource) throws
-        -> KubeObject
-    {
-        try write { revision in
+            return (.object(object), Commit(event: event, key: key))
+        case .update(let incoming, let key, let type, let subresource):
             guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
             let outcome = try ObjectRules.update(
                 stored: stored, incoming: incoming, as: type, subresource: subresource, checkVersion: true)
-            return try apply(outcome, key: key, type: type, revision: revision)
-        }
-    }
-
-    func update(
-        key: ObjectKey, type: ResourceType, subresource: Subresource, mutate: @Sendable (inout KubeObject) throws -> Void
-    ) throws -> KubeObject {
-        try write { revision in
+            let (object, commit) = try apply(outcome, key: key, type: type, revision: revision)
+            return (.object(object), commit)
+        case .mutate(let key, let type, let subresource, let mutate):
             guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
             var changed = stored
             try mutate(&changed)
             let outcome = try ObjectRules.update(
                 stored: stored, incoming: changed, as: type, subresource: subresource, checkVersion: false)
-            return try apply(outcome, key: key, type: type, revision: revision)
-        }
-    }
-
-    func delete(
-        key: ObjectKey, type: ResourceType, preconditions: Preconditions, gracePeriodSeconds: Int64?, now: String
-    ) throws -> DeleteResult {
-        try write { revision in
+            let (object, commit) = try apply(outcome, key: key, type: type, revision: revision)
+            return (.object(object), commit)
+        case .delete(let key, let type, let preconditions, let gracePeriodSeconds, let now):
             guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
             let outcome = try ObjectRules.delete(
                 stored: stored, as: type, preconditions: preconditions, gracePeriodSeconds: gracePeriodSeconds,
                 now: now)
             switch outcome {
             case .alreadyMarked(let object):
-                return (.pending(object), nil)
+                return (.deletion(.pending(object)), nil)
             case .mark(let object):
                 let (written, commit) = try apply(.write(object), key: key, type: type, revision: revision)
-                return (.pending(written), commit)
+                return (.deletion(.pending(written)), commit)
             case .remove(let object):
                 let (removed, commit) = try apply(.remove(object), key: key, type: type, revision: revision)
-                return (.deleted(removed), commit)
+                return (.deletion(.deleted(removed)), commit)
             }
         }
     }
@@ -192,40 +298,6 @@ final class SQLiteWriter: @unchecked Sendable {
         var key: ObjectKey
     }
 
-    /// Runs `body` in one transaction at the next revision. `body` returns its result and what
-    /// it wrote; with nothing written the transaction is rolled back and the revision stays.
-    private func write<R>(_ body: (Int64) throws -> (R, Commit?)) throws -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        guard db.isOpen else { throw StatusError.internalError("sqlite: the store is closed") }
-        try db.statement(Schema.begin).run()
-        let next = _revision + 1
-        let result: R
-        let commit: Commit?
-        do {
-            (result, commit) = try body(next)
-            if commit != nil {
-                try db.statement(Schema.commit).run()
-            } else {
-                try db.statement(Schema.rollback).run()
-            }
-        } catch {
-            try? db.statement(Schema.rollback).run()
-            throw error
-        }
-        if let commit {
-            _revision = next
-            let event = commit.event
-            if event.type == .deleted {
-                current.remove(commit.key)
-            } else {
-                current.insert(commit.key, event.object)
-            }
-            hub.publish(event, resource: commit.key.resource, namespace: commit.key.namespace)
-        }
-        return result
-    }
-
     /// Persists an update outcome at `revision`.
     private func apply(_ outcome: ObjectRules.UpdateOutcome, key: ObjectKey, type: ResourceType, revision: Int64)
         throws -> (KubeObject, Commit?)
@@ -267,8 +339,10 @@ final class SQLiteWriter: @unchecked Sendable {
         try insert.run()
     }
 
-    /// The committed object at `key`: from the cache, else read (and then cached).
+    /// The object at `key` as this transaction sees it: written earlier in it, else committed
+    /// (from the cache, else read and then cached).
     private func load(_ key: ObjectKey) throws -> KubeObject? {
+        if let written = uncommitted[key] { return written }
         if let hit = current[key] { return hit }
         let select = try db.statement(Schema.selectObject)
         defer { select.reset() }

@@ -83,6 +83,9 @@ public enum Subresource: Sendable, Hashable {
     case main
     /// Only `status`; never bumps `generation`.
     case status
+    /// Both in one write: what a binding does (`spec.nodeName` and the `PodScheduled` condition
+    /// at one revision), so watchers see one change instead of two.
+    case all
 }
 
 /// Desired state, versioned by one global revision. Every write is atomic and lands in the change
@@ -116,6 +119,12 @@ public protocol Store: Sendable {
         _ type: ResourceType, namespace: String?, name: String, subresource: Subresource,
         mutate: @Sendable (inout KubeObject) throws -> Void
     ) async throws -> KubeObject
+
+    /// Runs `writes` in order, each at its own revision and checked against the state the earlier
+    /// ones left, exactly as calling them one by one would; a failing write changes nothing and
+    /// does not stop the others. `SQLiteStore` commits them in one transaction and returns every
+    /// result after that commit, so an acknowledged write is as durable as a single one.
+    func write(_ writes: [StoreWrite]) async -> [StoreWriteResult]
 
     /// Deletes an object, or, while it has finalizers, sets `deletionTimestamp` and keeps it.
     /// A Pod bound to a node is deleted gracefully, as Kubernetes does: with a grace period above
