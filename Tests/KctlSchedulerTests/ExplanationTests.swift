@@ -15,11 +15,16 @@ import Testing
         #expect(json["time"]?.stringValue == "2025-01-01T10:00:00Z")
         #expect(json["nodeCount"]?.intValue == 3)
         #expect(json["feasible"]?.intValue == 2)
-        let nodes = try #require(json["nodes"]?.arrayValue)
-        #expect(nodes.map { $0["name"]?.stringValue } == ["b", "a", "small"])  // chosen, feasible, filtered
-        #expect(nodes[2]["filter"]?.stringValue == "NodeResourcesFit")
-        #expect(nodes[2]["reasons"] == ["Insufficient cpu"])
-        #expect(nodes[0]["scores"]?["NodeSpread"]?.intValue == 100)
+        #expect(json["v"]?.intValue == 2)
+        // One line per node: chosen, feasible, filtered; scores in the order `scores` names them.
+        let nodes = try #require(json["nodes"]?.arrayValue).compactMap(\.stringValue)
+        #expect(nodes.map { $0.split(separator: " ").first.map(String.init) } == ["b", "a", "small"])
+        #expect(nodes[2] == "small NodeResourcesFit Insufficient cpu")
+        let scorers = try #require(json["scores"]?.arrayValue).compactMap(\.stringValue)
+        let chosen = nodes[0].split(separator: " ").map(String.init)
+        let nodeSpread = try #require(scorers.firstIndex(of: "NodeSpread"))
+        #expect(chosen[2 + nodeSpread] == "100")
+        #expect(Int(chosen[1]) == decision.outcome(for: "b")?.total)
         // Capped: the rest is counted.
         let capped = try JSONValue.parse(decision.annotation(time: "t", maxNodes: 1))
         #expect(capped["nodes"]?.arrayValue?.count == 1)

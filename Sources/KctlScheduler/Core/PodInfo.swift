@@ -81,8 +81,9 @@ public struct PodInfo: Sendable, Hashable {
             terminating: pod.metadata.deletionTimestamp != nil)
     }
 
-    /// Reads a pod from the store's JSON.
+    /// Reads a pod from the store's JSON: straight from the fields the scheduler uses (see
+    /// `PodInfo+JSON.swift`), the same as `init(Pod(object))` for any pod the API admits.
     public init(_ object: KubeObject) throws {
-        self.init(try Pod(object))
+        try self.init(json: object)
     }
 }

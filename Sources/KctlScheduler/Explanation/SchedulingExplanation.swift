@@ -30,30 +30,54 @@ public enum SchedulingExplanation {
         } else {
             lines.append("Not scheduled\(time): \(value["message"]?.stringValue ?? "no node fits")")
         }
+        let scorers = (value["scores"]?.arrayValue ?? []).compactMap(\.stringValue)
         for entry in value["nodes"]?.arrayValue ?? [] {
-            let name = entry["name"]?.stringValue ?? "?"
-            if let filter = entry["filter"]?.stringValue {
-                let reasons = (entry["reasons"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
-                lines.append("\(name): rejected by \(filter): \(reasons)")
+            if let line = entry.stringValue {
+                lines.append(render(line: line, scorers: scorers, chosen: chosen))
             } else {
-                let scores = (entry["scores"]?.objectValue ?? [:]).compactMap { key, value in
-                    value.intValue.map { (key, $0) }
-                }
-                .sorted { a, b in
-                    let ia = scoreOrder.firstIndex(of: a.0) ?? scoreOrder.count
-                    let ib = scoreOrder.firstIndex(of: b.0) ?? scoreOrder.count
-                    return ia != ib ? ia < ib : a.0 < b.0
-                }
-                .map { "\($0.0) \($0.1)" }
-                .joined(separator: " + ")
-                let total = entry["total"]?.intValue ?? 0
-                let marker = name == chosen ? " (chosen)" : ""
-                lines.append("\(name)\(marker): score \(total) = \(scores.isEmpty ? "no scores" : scores)")
+                lines.append(render(entry: entry, chosen: chosen))
             }
         }
         if let omitted = value["omitted"]?.intValue, omitted > 0 {
             lines.append("... and \(omitted) more node(s) not recorded.")
         }
         return lines
+    }
+
+    /// One node of the current format: `name total score...` or `name Filter reasons`.
+    static func render(line: String, scorers: [String], chosen: String?) -> String {
+        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        let name = parts[0]
+        guard parts.count > 1, let total = Int(parts[1]) else {
+            let filter = parts.count > 1 ? parts[1] : "?"
+            return "\(name): rejected by \(filter): \(parts.count > 2 ? parts[2] : "")"
+        }
+        let values = parts.count > 2 ? parts[2].split(separator: " ").map(String.init) : []
+        let scores = zip(scorers, values).compactMap { name, value in Int(value).map { (name, $0) } }
+        return scoredLine(name: name, total: total, scores: scores, chosen: chosen)
+    }
+
+    /// One node of the first format: an object with `name` and `filter`/`reasons` or `scores`/`total`.
+    static func render(entry: JSONValue, chosen: String?) -> String {
+        let name = entry["name"]?.stringValue ?? "?"
+        if let filter = entry["filter"]?.stringValue {
+            let reasons = (entry["reasons"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+            return "\(name): rejected by \(filter): \(reasons)"
+        }
+        let scores = (entry["scores"]?.objectValue ?? [:]).compactMap { key, value in value.intValue.map { (key, Int($0)) } }
+        return scoredLine(name: name, total: Int(entry["total"]?.intValue ?? 0), scores: scores, chosen: chosen)
+    }
+
+    /// `node-2 (chosen): score 285 = LeastAllocated 88 + BalancedAllocation 97 + NodeSpread 100`.
+    static func scoredLine(name: String, total: Int, scores: [(String, Int)], chosen: String?) -> String {
+        let text = scores.sorted { a, b in
+            let ia = scoreOrder.firstIndex(of: a.0) ?? scoreOrder.count
+            let ib = scoreOrder.firstIndex(of: b.0) ?? scoreOrder.count
+            return ia != ib ? ia < ib : a.0 < b.0
+        }
+        .map { "\($0.0) \($0.1)" }
+        .joined(separator: " + ")
+        let marker = name == chosen ? " (chosen)" : ""
+        return "\(name)\(marker): score \(total) = \(text.isEmpty ? "no scores" : text)"
     }
 }

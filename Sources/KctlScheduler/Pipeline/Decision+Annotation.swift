@@ -5,17 +5,27 @@ import KctlModel
 /// lives. Keys are sorted by the serializer:
 ///
 ///     {"feasible":2,"message":"Successfully assigned default/web-1 to node-2","node":"node-2",
-///      "nodeCount":3,"nodes":[
-///        {"name":"node-2","scores":{"BalancedAllocation":97,"LeastAllocated":88,"NodeSpread":100},"total":285},
-///        {"name":"node-3","scores":{...},"total":270},
-///        {"filter":"NodeResourcesFit","name":"node-1","reasons":["Insufficient cpu"]}],
-///      "pod":"default/web-1","reasons":{},"time":"2025-01-01T10:00:00Z"}
+///      "nodeCount":3,"nodes":["node-2 285 88 97 100","node-3 270 80 90 100",
+///        "node-1 NodeResourcesFit Insufficient cpu"],
+///      "pod":"default/web-1","reasons":{},"scores":["LeastAllocated","BalancedAllocation","NodeSpread"],
+///      "time":"2025-01-01T10:00:00Z","v":2}
+///
+/// Each entry of `nodes` is one line: a feasible node's name, total and its scores in the order of
+/// `scores` (`-` for a score it did not get); or a filtered node's name, the filter that rejected
+/// it and the reasons (joined by ", "). Node and filter names hold no spaces, so the line splits
+/// unambiguously. One line per node rather than an object keeps the record small: it travels
+/// with every later write and watch event of the pod (a hundred nodes as objects made a pod ten
+/// times its own size).
 ///
 /// `nodes` lists the chosen node first, then feasible nodes by total (highest first), then filtered
 /// nodes by name; beyond `maxNodes` entries the rest are only counted in `omitted`. `node` is absent
-/// when the pod could not be placed; `reasons` counts nodes per Kubernetes reason.
+/// when the pod could not be placed; `reasons` counts nodes per Kubernetes reason. `v` is 2; the
+/// first format (one object per node, no `v`) is still rendered.
 extension Decision {
     public static let annotationKey = "kctl.dev/scheduling"
+
+    /// The version of the record's format.
+    public static let annotationVersion = 2
 
     /// The decision as compact JSON for the annotation.
     public func annotation(time: String, maxNodes: Int = 100) -> String {
@@ -24,31 +34,47 @@ extension Decision {
 
     public func annotationValue(time: String, maxNodes: Int = 100) -> JSONValue {
         let ordered = orderedNodes
+        var scorers: [String] = []
+        for outcome in ordered.prefix(maxNodes) where outcome.isFeasible {
+            for score in outcome.scores where !scorers.contains(score.name) { scorers.append(score.name) }
+        }
         var entries: [JSONValue] = []
+        entries.reserveCapacity(min(ordered.count, maxNodes))
         for outcome in ordered.prefix(maxNodes) {
-            var entry: [String: JSONValue] = ["name": .string(outcome.node)]
-            if let filter = outcome.filter {
-                entry["filter"] = .string(filter)
-                entry["reasons"] = .array(outcome.reasons.map { .string($0) })
-            } else {
-                entry["scores"] = .object(
-                    Dictionary(outcome.scores.map { ($0.name, JSONValue.int(Int64($0.value))) }, uniquingKeysWith: { a, _ in a }))
-                entry["total"] = .int(Int64(outcome.total))
-            }
-            entries.append(.object(entry))
+            entries.append(.string(Self.line(outcome, scorers: scorers)))
         }
         var object: [String: JSONValue] = [
+            "v": .int(Int64(Self.annotationVersion)),
             "pod": .string(pod),
             "time": .string(time),
             "message": .string(message),
             "nodeCount": .int(Int64(nodeCount)),
             "feasible": .int(Int64(feasibleCount)),
             "reasons": .object(reasonCounts.mapValues { .int(Int64($0)) }),
+            "scores": .array(scorers.map { .string($0) }),
             "nodes": .array(entries),
         ]
         if let node { object["node"] = .string(node) }
         if ordered.count > maxNodes { object["omitted"] = .int(Int64(ordered.count - maxNodes)) }
         return .object(object)
+    }
+
+    /// `name total score...` for a feasible node, `name Filter reasons` for a filtered one.
+    static func line(_ outcome: NodeOutcome, scorers: [String]) -> String {
+        if let filter = outcome.filter {
+            let reasons = outcome.reasons.joined(separator: ", ")
+            return reasons.isEmpty ? "\(outcome.node) \(filter)" : "\(outcome.node) \(filter) \(reasons)"
+        }
+        var line = "\(outcome.node) \(outcome.total)"
+        for name in scorers {
+            line += " "
+            if let score = outcome.scores.first(where: { $0.name == name }) {
+                line += String(score.value)
+            } else {
+                line += "-"
+            }
+        }
+        return line
     }
 
     /// Chosen node, then feasible nodes by total (highest first, then name), then filtered nodes by name.

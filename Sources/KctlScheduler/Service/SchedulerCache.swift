@@ -117,6 +117,11 @@ final class SchedulerCache: @unchecked Sendable {
         }
     }
 
+    /// Placed by a scheduling cycle and not yet seen bound (nor undone).
+    func isAssumed(_ key: ObjectKey) -> Bool {
+        withLock { assumed.contains(key.description) }
+    }
+
     /// Undoes an assumption after the binding failed.
     func forget(_ pod: PodInfo) {
         withLock {

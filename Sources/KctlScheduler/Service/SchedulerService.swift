@@ -9,9 +9,11 @@ import ServiceLifecycle
 /// work queue holds the pending pods (unbound, not being deleted, for this scheduler), and workers
 /// place them one at a time with `SchedulingPipeline`.
 ///
-/// A placement is assumed in the snapshot at once (so the next pod sees its requests) and bound with
-/// an atomic update that fails if `spec.nodeName` is already set, so a pod can never be bound twice;
-/// then `PodScheduled=True` is written to its status and a `Scheduled` event recorded. A pod no node
+/// A placement is assumed in the snapshot at once (so the next pod sees its requests) and handed to
+/// the binder, which writes the placements gathered meanwhile in one store batch: each is an
+/// atomic update that fails if `spec.nodeName` is already set, so a pod can never be bound twice,
+/// and sets `nodeName`, the decision and `PodScheduled=True` in one write, as Kubernetes' binding
+/// does; then a `Scheduled` event is posted. A pod no node
 /// fits gets `PodScheduled=False` (reason `Unschedulable`, Kubernetes' message), a `FailedScheduling`
 /// warning, and is retried with back-off, and at once when a node appears or changes or a pod
 /// frees room. Either way the decision is kept on the pod in the annotation `kctl.dev/scheduling`
@@ -34,6 +36,9 @@ public struct SchedulerService: ServiceLifecycle.Service {
     private let recorder: EventRecorder
     private let workers: Int
     private let now: @Sendable () -> Date
+    private let bindings = BindingQueue()
+    /// Most placements one store batch writes.
+    static let bindingBatch = 256
 
     /// - Parameters:
     ///   - clock: paces retries (back-off) and informer restarts.
@@ -68,6 +73,7 @@ public struct SchedulerService: ServiceLifecycle.Service {
 
     public func run() async throws {
         let queue = self.queue
+        let bindings = self.bindings
         try await cancelWhenGracefulShutdown {
             try await withTaskCancellationHandler {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -76,6 +82,7 @@ public struct SchedulerService: ServiceLifecycle.Service {
                     await nodes.waitForSync()
                     await pods.waitForSync()
                     logger.debug("scheduler: \(nodes.count) nodes, \(pods.count) pods cached; scheduling")
+                    group.addTask { await bindLoop() }
                     for _ in 0..<workers {
                         group.addTask {
                             while let key = await queue.get() {
@@ -89,9 +96,11 @@ public struct SchedulerService: ServiceLifecycle.Service {
                 }
             } onCancel: {
                 queue.shutDown()
+                bindings.finish()
             }
         }
         queue.shutDown()
+        bindings.finish()
     }
 
     /// One scheduling cycle for one pod key.
@@ -101,6 +110,8 @@ public struct SchedulerService: ServiceLifecycle.Service {
             queue.forget(key)
             return
         }
+        // Placed already; its binding is on its way (or failed and will requeue it).
+        if cache.isAssumed(key) { return }
         let pod: PodInfo
         do {
             pod = try PodInfo(object)
@@ -113,20 +124,29 @@ public struct SchedulerService: ServiceLifecycle.Service {
         let time = Timestamp.format(now())
         let annotation = decision.annotation(time: time)
         if let node = decision.node {
-            await bind(object, pod, to: node, decision: decision, annotation: annotation, time: time)
+            bindings.add(
+                PendingBinding(
+                    key: key, pod: pod, object: object, node: node, annotation: annotation, message: decision.message,
+                    time: time))
         } else {
             await reportUnschedulable(object, decision: decision, annotation: annotation, time: time)
         }
         SchedulerMetrics.attempt(scheduled: decision.node != nil, duration: started.duration(to: .now))
     }
 
-    private func bind(
-        _ object: KubeObject, _ pod: PodInfo, to node: String, decision: Decision, annotation: String, time: String
-    ) async {
-        let key = ObjectKey(object)
-        let bound: KubeObject
-        do {
-            bound = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .main) {
+    /// Writes the placements the scheduling cycles hand over, a batch at a time, until the
+    /// queue is finished.
+    private func bindLoop() async {
+        while let batch = await bindings.next(limit: Self.bindingBatch) {
+            await bind(batch)
+        }
+    }
+
+    /// Binds each pod of `batch` in one store batch: `spec.nodeName`, the decision and
+    /// `PodScheduled=True` in one conditional write per pod.
+    func bind(_ batch: [PendingBinding]) async {
+        let writes = batch.map { binding in
+            StoreWrite.mutate(.pod, namespace: binding.object.namespace, name: binding.object.name, subresource: .all) {
                 current in
                 // Checked inside the store's atomic update: a pod bound meanwhile (by anyone) stays as it is.
                 if let existing = current.spec?["nodeName"]?.stringValue, !existing.isEmpty {
@@ -136,31 +156,28 @@ public struct SchedulerService: ServiceLifecycle.Service {
                     throw StatusError.conflict(.pod, current.name, "the pod is being deleted")
                 }
                 var spec = current.spec ?? [:]
-                spec["nodeName"] = .string(node)
+                spec["nodeName"] = .string(binding.node)
                 current.spec = spec
-                current.annotations[Decision.annotationKey] = annotation
+                current.annotations[Decision.annotationKey] = binding.annotation
+                PodScheduledCondition.set(&current, scheduled: true, reason: nil, message: nil, now: binding.time)
             }
-        } catch let error as StatusError where error.reason == .notFound || error.reason == .conflict {
-            cache.forget(pod)
-            logger.info("scheduler: not binding \(key) to \(node): \(error.message)")
-            return
-        } catch {
-            cache.forget(pod)
-            logger.warning("scheduler: binding \(key) to \(node) failed: \(error); retrying")
-            queue.addRateLimited(key)
-            return
         }
-        cache.clearUnschedulable(key)
-        queue.forget(key)
-        do {
-            _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .status) {
-                current in
-                PodScheduledCondition.set(&current, scheduled: true, reason: nil, message: nil, now: time)
+        let results = await store.write(writes)
+        for (binding, result) in zip(batch, results) {
+            switch result {
+            case .failed(let error as StatusError) where error.reason == .notFound || error.reason == .conflict:
+                cache.forget(binding.pod)
+                logger.info("scheduler: not binding \(binding.key) to \(binding.node): \(error.message)")
+            case .failed(let error):
+                cache.forget(binding.pod)
+                logger.warning("scheduler: binding \(binding.key) to \(binding.node) failed: \(error); retrying")
+                queue.addRateLimited(binding.key)
+            case .written(let bound), .deleted(.pending(let bound)), .deleted(.deleted(let bound)):
+                cache.clearUnschedulable(binding.key)
+                queue.forget(binding.key)
+                recorder.post(bound, type: .normal, reason: "Scheduled", message: binding.message)
             }
-        } catch {
-            logger.warning("scheduler: \(key) is bound to \(node) but its PodScheduled condition was not written: \(error)")
         }
-        await recorder.normal(bound, reason: "Scheduled", message: decision.message)
     }
 
     private func reportUnschedulable(_ object: KubeObject, decision: Decision, annotation: String, time: String) async {
@@ -168,16 +185,14 @@ public struct SchedulerService: ServiceLifecycle.Service {
         cache.markUnschedulable(key)
         let message = decision.message
         do {
-            _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .main) {
+            _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .all) {
                 current in
                 // The same verdict again (only the time differs) is not written again.
-                if let existing = current.annotations[Decision.annotationKey], Self.sameDecision(existing, annotation) {
-                    return
+                if let existing = current.annotations[Decision.annotationKey], !Self.sameDecision(existing, annotation) {
+                    current.annotations[Decision.annotationKey] = annotation
+                } else if current.annotations[Decision.annotationKey] == nil {
+                    current.annotations[Decision.annotationKey] = annotation
                 }
-                current.annotations[Decision.annotationKey] = annotation
-            }
-            _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .status) {
-                current in
                 PodScheduledCondition.set(
                     &current, scheduled: false, reason: "Unschedulable", message: message, now: time)
             }
@@ -187,7 +202,7 @@ public struct SchedulerService: ServiceLifecycle.Service {
         } catch {
             logger.warning("scheduler: could not record the decision for \(key): \(error)")
         }
-        await recorder.warning(object, reason: "FailedScheduling", message: message)
+        recorder.post(object, type: .warning, reason: "FailedScheduling", message: message)
         queue.addRateLimited(key)
     }
 
