@@ -9,8 +9,8 @@ import Logging
 /// API create), deletes the pods Kubernetes would delete first, adopts matching orphans, releases
 /// pods that stopped matching, and keeps `status` counts true.
 ///
-/// Creates go in slow-start batches (1, 2, 4, ...), at most `burst` per reconcile; a failed batch
-/// stops the rest and the key is retried with back-off.
+/// Creates go in slow-start batches (1, 2, 4, ...), each one store batch (one commit), at most
+/// `burst` per reconcile; a failed batch stops the rest and the key is retried with back-off.
 public struct ReplicaSetReconciler: Reconciler {
     let store: any Store
     let replicaSets: Informer
@@ -99,22 +99,14 @@ public struct ReplicaSetReconciler: Reconciler {
         var batch = 1
         while remaining > 0 {
             let size = min(batch, remaining)
-            let results = await withTaskGroup(of: Result<KubeObject, any Error>.self) { group in
-                for _ in 0..<size {
-                    group.addTask {
-                        do { return .success(try await create(pod)) } catch { return .failure(error) }
-                    }
-                }
-                var results: [Result<KubeObject, any Error>] = []
-                for await result in group { results.append(result) }
-                return results
-            }
+            // One slow-start step is one store batch: one commit for all its pods.
+            let results = await create(pod, count: size)
             var firstError: (any Error)?
             for result in results {
                 switch result {
                 case .success(let created):
                     expectations.expect(key, revision: created.resourceVersion)
-                    await recorder.normal(rs, reason: "SuccessfulCreate", message: "Created pod: \(created.name)")
+                    recorder.post(rs, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created.name)")
                 case .failure(let error):
                     if firstError == nil { firstError = error }
                 }
@@ -144,20 +136,33 @@ public struct ReplicaSetReconciler: Reconciler {
         return try Admission.admit(pod, as: .pod)
     }
 
-    /// Creates a pod under a fresh generated name, trying other names when one is taken.
-    private func create(_ template: KubeObject) async throws -> KubeObject {
-        var pod = template
+    /// Creates `count` pods from `template` in one store batch, each under a fresh generated
+    /// name; a name already taken is tried again with another (at most 8 names per pod).
+    private func create(_ template: KubeObject, count: Int) async -> [Result<KubeObject, any Error>] {
         let base = template.generateName ?? ""
-        var attempt = 0
-        while true {
-            attempt += 1
-            pod.name = names.name(base: base)
-            do {
-                return try await store.create(pod, as: .pod)
-            } catch let error as StatusError where error.reason == .alreadyExists && attempt < 8 {
-                continue
+        var results = [Result<KubeObject, any Error>?](repeating: nil, count: count)
+        var open = Array(0..<count)
+        for attempt in 1...8 where !open.isEmpty {
+            let writes = open.map { _ -> StoreWrite in
+                var pod = template
+                pod.name = names.name(base: base)
+                return .create(pod, as: .pod)
             }
+            let written = await store.write(writes)
+            var retry: [Int] = []
+            for (index, result) in zip(open, written) {
+                switch result {
+                case .failed(let error as StatusError) where error.reason == .alreadyExists && attempt < 8:
+                    retry.append(index)
+                case .failed(let error):
+                    results[index] = .failure(error)
+                default:
+                    results[index] = .success(result.object!)
+                }
+            }
+            open = retry
         }
+        return results.map { $0! }
     }
 
     private func deletePods(_ victims: [KubeObject], of rs: KubeObject, key: ObjectKey) async throws {
