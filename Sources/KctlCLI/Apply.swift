@@ -9,7 +9,8 @@ extension KctlCommand {
             abstract: "Apply manifests: create objects that are missing, update those that differ.",
             discussion: """
                 Documents are applied in dependency order (namespaces, secrets and config maps, services, then
-                workloads and ingresses), whatever order the files list them in.
+                workloads and ingresses), whatever order the files list them in; documents of one kind go up to
+                8 at a time, and their lines are printed in file order.
                 Each document is compared with the live object: fields the manifest sets are written,
                 fields a previous apply set and the manifest no longer sets are removed, the rest is kept.
                 A failing document is reported and the others are still applied (exit code 1).
@@ -42,29 +43,114 @@ extension KctlCommand {
         func run() async throws {
             let io = CommandIO.current
             let docs = try ManifestFiles.documents(paths: filename, recursive: !noRecursive, io: io)
+            let ordered = ApplyOrder.forApply(docs, kind: { $0.object?.kind })
             let failed = try await global.withClient { client in
+                if dryRun == .server {
+                    return try await applyInOrder(ordered, client: client, io: io)
+                }
+                return try await applyConcurrently(ordered, client: client, io: io)
+            }
+            if failed { throw AlreadyReported() }
+        }
+
+        /// Documents of one kind applied at once at most (a manifest of 1,000 Deployments is
+        /// 1,000 round trips; one at a time, the network and the server would sit idle in between).
+        static let inFlight = 8
+
+        /// Applies documents kind by kind in install order (every Namespace before anything in it,
+        /// and so on), up to `inFlight` at once within a kind, and prints each document's line in
+        /// document order as soon as those before it are done. Returns whether any failed.
+        private func applyConcurrently(_ docs: [ManifestDocument], client: KubeClient, io: CommandIO) async throws
+            -> Bool
+        {
+            var failed = false
+            var start = 0
+            while start < docs.count {
+                let rank = docs[start].object.map { ApplyOrder.rank(of: $0.kind) } ?? -1
+                var end = start + 1
+                while end < docs.count, (docs[end].object.map { ApplyOrder.rank(of: $0.kind) } ?? -1) == rank { end += 1 }
+                if try await applyGroup(Array(docs[start..<end]), client: client, io: io) { failed = true }
+                start = end
+            }
+            return failed
+        }
+
+        /// What applying one document printed, or the error to stop at.
+        private enum Outcome: Sendable {
+            case line(String)
+            case failed(any Error)
+            case unreachable(StatusError)
+        }
+
+        /// Applies one kind's documents, `inFlight` at a time, printing in document order.
+        private func applyGroup(_ docs: [ManifestDocument], client: KubeClient, io: CommandIO) async throws -> Bool {
+            try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
                 var failed = false
-                var placements = PlacementSession(client: client, explain: explainPlacement)
-                for doc in ApplyOrder.forApply(docs, kind: { $0.object?.kind }) {
-                    guard let object = doc.object else {
-                        io.err(ManifestFiles.failureLine(doc))
-                        failed = true
-                        continue
+                var outcomes: [Int: Outcome] = [:]
+                var printed = 0
+                var next = 0
+                func startNext() {
+                    guard next < docs.count else { return }
+                    let index = next
+                    next += 1
+                    let doc = docs[index]
+                    group.addTask {
+                        guard let object = doc.object else { return (index, .failed(CLIError(ManifestFiles.failureLine(doc)))) }
+                        do {
+                            return (index, .line(try await apply(object, client: client).line))
+                        } catch let error as StatusError where error.isUnreachable {
+                            return (index, .unreachable(error))
+                        } catch {
+                            return (index, .failed(error))
+                        }
                     }
-                    do {
-                        let applied = try await apply(object, client: client)
-                        io.out(applied.line)
-                        if dryRun == .server { io.out(lines: await placements.lines(for: applied)) }
-                    } catch let error as StatusError where error.isUnreachable {
-                        throw error
-                    } catch {
-                        failed = true
-                        report(error, source: doc.source, io: io)
+                }
+                for _ in 0..<Self.inFlight { startNext() }
+                while let (index, outcome) = try await group.next() {
+                    outcomes[index] = outcome
+                    while let ready = outcomes.removeValue(forKey: printed) {
+                        let doc = docs[printed]
+                        printed += 1
+                        switch ready {
+                        case .line(let line):
+                            io.out(line)
+                        case .failed(let error):
+                            failed = true
+                            if doc.object == nil { io.err(ManifestFiles.failureLine(doc)) } else { report(error, source: doc.source, io: io) }
+                        case .unreachable(let error):
+                            group.cancelAll()
+                            throw error
+                        }
                     }
+                    startNext()
                 }
                 return failed
             }
-            if failed { throw AlreadyReported() }
+        }
+
+        /// One document at a time, as `--dry-run=server` needs: each placement preview builds on
+        /// the ones before it.
+        private func applyInOrder(_ docs: [ManifestDocument], client: KubeClient, io: CommandIO) async throws -> Bool {
+            var failed = false
+            var placements = PlacementSession(client: client, explain: explainPlacement)
+            for doc in docs {
+                guard let object = doc.object else {
+                    io.err(ManifestFiles.failureLine(doc))
+                    failed = true
+                    continue
+                }
+                do {
+                    let applied = try await apply(object, client: client)
+                    io.out(applied.line)
+                    io.out(lines: await placements.lines(for: applied))
+                } catch let error as StatusError where error.isUnreachable {
+                    throw error
+                } catch {
+                    failed = true
+                    report(error, source: doc.source, io: io)
+                }
+            }
+            return failed
         }
 
         /// Applies one object (or, with `--dry-run`, only pretends to); returns the
@@ -94,15 +180,15 @@ extension KctlCommand {
                 }
                 do {
                     let suffix = dryRun.suffix
-                    switch ApplyPlan.decide(manifest: manifest, live: live) {
+                    switch try ApplyPlan.decide(manifest: manifest, live: live) {
                     case .unchanged:
                         return Applied(line: "\(label) unchanged\(suffix)", object: live!, live: live)
                     case .create(let object):
                         let created = try await write(create: object, as: type, client: client)
                         return Applied(line: "\(label) created\(suffix)", object: created, live: nil)
-                    case .update(let object):
-                        let updated = try await write(update: object, live: live!, as: type, client: client)
-                        return Applied(line: "\(label) configured\(suffix)", object: updated, live: live)
+                    case .patch(let patch, let merged):
+                        let patched = try await write(patch: patch, merged: merged, live: live!, as: type, client: client)
+                        return Applied(line: "\(label) configured\(suffix)", object: patched, live: live)
                     }
                 } catch let error as StatusError
                     where attempt < 5 && (error.reason == .conflict || error.reason == .alreadyExists)
@@ -117,22 +203,27 @@ extension KctlCommand {
             switch dryRun {
             case .none: return try await client.create(object, as: type, namespace: object.namespace)
             case .server: return try await Self.dryRunWrite("POST", object, path: type.collectionPath(namespace: object.namespace), client: client)
-            case .client: return try Admission.admit(object, as: type)
+            case .client: return try Admission.admit(object, as: typ        /// Sends client-side apply's strategic merge patch, as kubectl does, or pretends to as
+        /// `write(create:)` does (a client dry run admits `merged`, the patch's local preview).
+        private func write(patch: JSONValue, merged: KubeObject, live: KubeObject, as type: ResourceType, client: KubeClient) async throws -> KubeObject {
+            switch dryRun {
+            case .none:
+                return try await client.patch(type, namespace: live.namespace, name: live.name, patch: patch, as: .strategic)
+            case .server:
+                let path = type.itemPath(namespace: live.namespace, name: live.name)
+                let (status, body) = try await client.raw(
+                    method: "PATCH", path: path + "?dryRun=All", body: patch.serialized(),
+                    contentType: KubeClient.PatchType.strategic.contentType)
+                guard (200..<300).contains(status) else { throw KubeClient.error(status: status, body: body) }
+                return try KubeObject(data: body)
+            case .client:
+                let admitted = try Admission.admit(merged, as: type)
+                try Admission.validateUpdate(new: admitted, old: live, as: type)
+                return admitted
             }
         }
 
-        /// Replaces `live` with `object`, or pretends to as `write(create:)` does.
-        private func write(update object: KubeObject, live: KubeObject, as type: ResourceType, client: KubeClient) async throws -> KubeObject {
-            switch dryRun {
-            case .none:
-                return try await client.update(object, as: type)
-            case .server:
-                let path = type.itemPath(namespace: object.namespace, name: object.name)
-                return try await Self.dryRunWrite("PUT", object, path: path, client: client)
-            case .client:
-                let admitted = try Admission.admit(object, as: type)
-                try Admission.validateUpdate(new: admitted, old: live, as: type)
-                return admitted
+ed
             }
         }
 

@@ -1,0 +1,61 @@
+import Foundation
+import KctlClient
+import KctlModel
+import KctlTestSupport
+import Testing
+
+@testable import KctlCLI
+
+/// `kctl apply` sends the documents of one kind several at a time: every line still comes out in
+/// file order, a failing document does not stop the others, and kinds still go in install order
+/// (a Namespace exists before the objects in it).
+@Suite(.timeLimit(.minutes(2))) struct ApplyConcurrencyTests {
+    @Test func linesKeepFileOrderAndKindsKeepInstallOrder() async throws {
+        let d = try await TestDaemon.start()
+        defer { Task { await d.stop() } }
+        var documents: [String] = []
+        var expected: [String] = ["namespace/batch created"]
+        for i in 0..<40 {
+            if i == 17 {
+                documents.append("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: BAD, namespace: batch}\ndata: {k: v}")
+                continue
+            }
+            documents.append("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-\(i), namespace: batch}\ndata: {k: \"\(i)\"}")
+            expected.append("configmap/cm-\(i) created")
+        }
+        // Listed last, applied first: the ConfigMaps need it.
+        documents.append("apiVersion: v1\nkind: Namespace\nmetadata: {name: batch}")
+        let path = TestFiles.temporaryDirectory() + "/batch.yaml"
+        try documents.joined(separator: "\n---\n").write(toFile: path, atomically: true, encoding: .utf8)
+
+        let first = await KctlCommand.capture(["apply", "-f", path, "--server", d.url])
+        #expect(first.exitCode == 1)
+        #expect(first.stdout.split(separator: "\n").map(String.init) == expected)
+        #expect(first.stderr.contains("ConfigMap \"BAD\" is invalid"), "\(first.stderr)")
+        let stored = try await d.client.list(.configMap, namespace: "batch").items
+        #expect(stored.count == 39)
+
+        // Again: everything unchanged, still in file order.
+        let again = await KctlCommand.capture(["apply", "-f", path, "--server", d.url])
+        #expect(
+            again.stdout.split(separator: "\n").map(String.init)
+                == expected.map { $0.replacingOccurrences(of: " created", with: " unchanged") })
+    }
+
+    @Test func anUnreachableServerStopsTheApply() async throws {
+        let path = TestFiles.temporaryDirectory() + "/two.yaml"
+        try """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: a}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: b}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = await KctlCommand.capture(["apply", "-f", path, "--server", "http://127.0.0.1:1"])
+        #expect(result.exitCode != 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("127.0.0.1:1"), "\(result.stderr)")
+    }
+}
