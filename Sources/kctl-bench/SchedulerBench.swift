@@ -53,32 +53,50 @@ struct SchedulerBench: AsyncParsableCommand {
             var url = ""
             for await u in urls { url = u; break }
             let client = try KubeClient(server: url)
+            let probe = try ChangeLogProbe(path: (dir as NSString).appendingPathComponent("kctl.db"))
+            let before = try probe.currentRevision()
+            probe.start(after: before)
             let start = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<8 {
-                    group.addTask {
-                        var i = worker
-                        while i < deployments {
-                            _ = try await client.create(Self.deployment(i, replicas: replicas), as: .deployment, namespace: "default")
-                            i += 8
+            let posting = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for worker in 0..<8 {
+                        group.addTask {
+                            var i = worker
+                            while i < deployments {
+                                _ = try await client.create(Self.deployment(i, replicas: replicas), as: .deployment, namespace: "default")
+                                i += 8
+                            }
                         }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
+                return ContinuousClock.now
             }
-            var bound = 0
+            var allCreated: ContinuousClock.Instant?
             var lastReport = ContinuousClock.now
-            while bound < total {
-                try await Task.sleep(for: .milliseconds(250))
-                let list = try await client.list(.pod, namespace: "default")
-                bound = list.items.filter { !($0.spec?["nodeName"]?.stringValue ?? "").isEmpty }.count
+            while probe.bound.count < total {
+                try await Task.sleep(for: .milliseconds(10))
+                try probe.poll()
+                if allCreated == nil && probe.created.count >= total { allCreated = .now }
                 if ContinuousClock.now - lastReport > .seconds(5) {
-                    progress("  \(list.items.count) pods created, \(bound)/\(total) bound")
+                    progress("  \(probe.created.count) pods created, \(probe.bound.count)/\(total) bound")
                     lastReport = .now
                 }
                 if ContinuousClock.now - start > .seconds(900) { throw BenchError("not all pods bound after 15 minutes") }
             }
-            let seconds = (ContinuousClock.now - start).seconds
+            let end = ContinuousClock.now
+            let posted = try await posting.value
+            progress(
+                "  Deployments posted after \(Self.seconds(posted - start)), every pod created after "
+                    + "\(Self.seconds((allCreated ?? end) - start)), every pod bound after \(Self.seconds(end - start))")
+            let writes = try probe.writes(after: before)
+            let writeTotal = writes.reduce(0) { $0 + $1.count }
+            progress(
+                "  \(writeTotal) store writes (\(String(format: "%.1f", Double(writeTotal) / Double(total))) per pod): "
+                    + writes.map { "\($0.resource) \($0.type) \($0.count)" }.joined(separator: ", "))
+            let sizes = try probe.sizes(after: before)
+            progress("  a stored pod is \(sizes.pod) bytes; the writes logged \(sizes.changes >> 20) MiB")
+            let seconds = (end - start).seconds
             let e2eRate = Double(total) / seconds
             table.add("end to end, seconds to bind \(total) pods", seconds, "scheduler alone, seconds for \(total) pods", Double(total) / alone.podsPerSecond, higherIsBetter: false)
             table.add("end to end, pods/s", e2eRate, "scheduler alone, pods/s", alone.podsPerSecond, higherIsBetter: true)
@@ -113,6 +131,8 @@ struct SchedulerBench: AsyncParsableCommand {
             ],
         ])
     }
+
+    static func seconds(_ d: Duration) -> String { String(format: "%.2f s", d.seconds) }
 
     func progress(_ text: String) {
         FileHandle.standardError.write(Data("kctl-bench: \(text)\n".utf8))

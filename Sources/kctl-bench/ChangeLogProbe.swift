@@ -1,0 +1,106 @@
+import CSQLite
+import Foundation
+
+/// Follows a running kctld's change log through a read-only connection of its own, so the
+/// end-to-end benchmark learns the moment each pod is created and bound without asking the API:
+/// listing every pod over HTTP to count them would cost the daemon under test more than the
+/// pods do, and a watch over HTTP decodes every event in the same process. Each change is read
+/// once (rows after the last revision seen), so a probe costs little however often it polls.
+final class ChangeLogProbe {
+    private var db: OpaquePointer?
+    private var follow: OpaquePointer?
+    private var lastRevision: Int64 = 0
+    private(set) var created: Set<String> = []
+    private(set) var bound: Set<String> = []
+
+    init(path: String) throws {
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
+            throw BenchError("cannot open \(path) read-only")
+        }
+        sqlite3_busy_timeout(db, 5_000)
+        follow = try prepare(
+            """
+            SELECT revision, type, name, coalesce(json_extract(CAST(value AS TEXT), '$.spec.nodeName'), '') FROM changes
+            WHERE revision > ?1 AND resource = 'pods' ORDER BY revision
+            """)
+    }
+
+    deinit {
+        sqlite3_finalize(follow)
+        sqlite3_close(db)
+    }
+
+    /// The newest revision in the log: where to start following.
+    func currentRevision() throws -> Int64 {
+        let stmt = try prepare("SELECT coalesce(max(revision), 0) FROM changes")
+        defer { sqlite3_finalize(stmt) }
+        guard sqlite3_step(stmt) == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
+        return sqlite3_column_int64(stmt, 0)
+    }
+
+    func start(after revision: Int64) { lastRevision = revision }
+
+    /// Reads the pod changes since the last poll.
+    func poll() throws {
+        let compacted = try scalar("SELECT value FROM meta WHERE key = 'compacted'")
+        if compacted > lastRevision { throw BenchError("the change log was compacted past revision \(lastRevision)") }
+        sqlite3_bind_int64(follow, 1, lastRevision)
+        defer { sqlite3_reset(follow) }
+        while true {
+            let rc = sqlite3_step(follow)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
+            lastRevision = sqlite3_column_int64(follow, 0)
+            let name = String(cString: sqlite3_column_text(follow, 2))
+            switch sqlite3_column_int64(follow, 1) {
+            case 0: created.insert(name)
+            case 2: created.remove(name); bound.remove(name)
+            default: break
+            }
+            if let node = sqlite3_column_text(follow, 3), node.pointee != 0 { bound.insert(name) }
+        }
+    }
+
+    /// Writes after `revision`, counted by resource and change type (`pods ADDED 5000`), largest first.
+    func writes(after revision: Int64) throws -> [(resource: String, type: String, count: Int)] {
+        let stmt = try prepare(
+            "SELECT resource, type, count(*) FROM changes WHERE revision > ?1 GROUP BY 1, 2 ORDER BY 3 DESC")
+        defer { sqlite3_finalize(stmt) }
+        sqlite3_bind_int64(stmt, 1, revision)
+        var rows: [(String, String, Int)] = []
+        while sqlite3_step(stmt) == SQLITE_ROW {
+            let type = ["ADDED", "MODIFIED", "DELETED"][Int(sqlite3_column_int64(stmt, 1)).clamped(to: 0...2)]
+            rows.append((String(cString: sqlite3_column_text(stmt, 0)), type, Int(sqlite3_column_int64(stmt, 2))))
+        }
+        return rows
+    }
+
+    /// The average size in bytes of a stored pod, and the bytes of every change after `revision`.
+    func sizes(after revision: Int64) throws -> (pod: Int64, changes: Int64) {
+        let pod = try scalar("SELECT coalesce(avg(length(value)), 0) FROM objects WHERE resource = 'pods'")
+        let stmt = try prepare("SELECT coalesce(sum(length(value)), 0) FROM changes WHERE revision > ?1")
+        defer { sqlite3_finalize(stmt) }
+        sqlite3_bind_int64(stmt, 1, revision)
+        guard sqlite3_step(stmt) == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
+        return (pod, sqlite3_column_int64(stmt, 0))
+    }
+
+    private var message: String { String(cString: sqlite3_errmsg(db)) }
+
+    private func scalar(_ sql: String) throws -> Int64 {
+        let stmt = try prepare(sql)
+        defer { sqlite3_finalize(stmt) }
+        guard sqlite3_step(stmt) == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
+        return sqlite3_column_int64(stmt, 0)
+    }
+
+    private func prepare(_ sql: String) throws -> OpaquePointer? {
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { throw BenchError("sqlite: \(message)") }
+        return stmt
+    }
+}
+
+extension Comparable {
+    fileprivate func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
+}
