@@ -203,7 +203,11 @@ extension KctlCommand {
             switch dryRun {
             case .none: return try await client.create(object, as: type, namespace: object.namespace)
             case .server: return try await Self.dryRunWrite("POST", object, path: type.collectionPath(namespace: object.namespace), client: client)
-            case .client: return try Admission.admit(object, as: typ        /// Sends client-side apply's strategic merge patch, as kubectl does, or pretends to as
+            case .client: return try Admission.admit(object, as: type)
+            }
+        }
+
+        /// Sends client-side apply's strategic merge patch, as kubectl does, or pretends to as
         /// `write(create:)` does (a client dry run admits `merged`, the patch's local preview).
         private func write(patch: JSONValue, merged: KubeObject, live: KubeObject, as type: ResourceType, client: KubeClient) async throws -> KubeObject {
             switch dryRun {
@@ -220,10 +224,6 @@ extension KctlCommand {
                 let admitted = try Admission.admit(merged, as: type)
                 try Admission.validateUpdate(new: admitted, old: live, as: type)
                 return admitted
-            }
-        }
-
-ed
             }
         }
 

@@ -2,51 +2,71 @@ import Foundation
 import KctlModel
 
 /// Client-side apply's decision for one manifest, as a pure function of the manifest and the
-/// live object: create it, leave it, or replace it with the manifest merged over the live object.
+/// live object: create it, leave it, or patch it.
 ///
-/// The merge is three-way, like kubectl's: fields the manifest sets win; fields the previous
-/// apply set (the `last-applied-configuration` annotation) and the manifest no longer sets are
+/// The patch is kubectl's: a three-way strategic merge patch (`ThreeWayStrategicMerge`) from the
+/// previous apply (the `last-applied-configuration` annotation), the manifest and the live object.
+/// Fields the manifest sets win; fields the previous apply set and the manifest no longer sets are
 /// removed; everything else on the live object (status, server-set metadata, defaults such as a
-/// Service's clusterIP, labels added by others) is kept. Maps merge key by key; lists are
-/// replaced whole (JSON merge-patch semantics, not strategic merge by element name).
+/// Service's clusterIP, labels and env entries added by others) is kept, lists with merge keys
+/// element by element. So kctl and kubectl find the same objects unchanged and send the same
+/// patches, and either may follow the other.
 public enum ApplyPlan {
     public static let lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
     public enum Decision: Sendable, Equatable {
         /// POST this (the manifest with the last-applied annotation).
         case create(KubeObject)
-        /// The live object already has every field the manifest sets.
+        /// The patch would be empty: nothing to send.
         case unchanged
-        /// PUT this (live merged with the manifest, live's resourceVersion kept).
-        case update(KubeObject)
+        /// PATCH with this strategic merge patch (which also updates the annotation). `merged` is
+        /// only what a client dry run validates: the manifest merged over the live object with
+        /// lists taken whole, since the strategic merge itself is the server's.
+        case patch(JSONValue, merged: KubeObject)
     }
 
-    public static func decide(manifest: KubeObject, live: KubeObject?) -> Decision {
+    /// - Throws: `ThreeWayStrategicMerge.Failure` for a manifest its merge keys cannot diff
+    ///   (such as a container without a name).
+    public static func decide(manifest: KubeObject, live: KubeObject?) throws -> Decision {
         let applied = lastApplied(of: manifest)
         var desired = manifest
         desired.annotations[lastAppliedAnnotation] = applied
         guard let live else { return .create(desired) }
 
-        let previousText = live.annotations[lastAppliedAnnotation]
-        if previousText == applied, isSubset(asStored(stripAnnotation(manifest)).value, of: live.value) {
-            return .unchanged
-        }
-        let previous = previousText.flatMap { try? JSONValue.parse($0) }
+        let previous = live.annotations[lastAppliedAnnotation].flatMap { try? JSONValue.parse($0) }
+        let patch = try ThreeWayStrategicMerge.patch(
+            lastApplied: previous.map(asStored), manifest: asStored(desired.value), live: live.value,
+            meta: .of(kind: live.kind.isEmpty ? manifest.kind : live.kind))
+        if patch == [:] { return .unchanged }
         var merged = try! KubeObject(json: merge(live: live.value, previous: previous, manifest: desired.value))
         // The manifest's own resourceVersion (if any) must not defeat optimistic concurrency.
         merged.resourceVersion = live.resourceVersion
-        return .update(merged)
+        return .patch(patch, merged: merged)
     }
 
-    /// The compact JSON kubectl stores: the manifest without the annotation itself.
+    /// The compact JSON kubectl stores: the manifest without the annotation itself, with sorted
+    /// keys and `<`, `>`, `&` escaped as Go's encoder writes them, so that kubectl and kctl store
+    /// the same text and neither sees a change in the other's apply.
     public static func lastApplied(of manifest: KubeObject) -> String {
-        stripAnnotation(manifest).value.serializedString()
+        var text = ""
+        for character in stripAnnotation(manifest).value.serializedString().unicodeScalars {
+            switch character {
+            case "<": text += "\\u003c"
+            case ">": text += "\\u003e"
+            case "&": text += "\\u0026"
+            case "\u{2028}": text += "\\u2028"
+            case "\u{2029}": text += "\\u2029"
+            default: text.unicodeScalars.append(character)
+            }
+        }
+        return text
     }
 
-    /// The manifest as the server stores it, for comparison: a Secret's `stringData` becomes
-    /// base64 `data` (the server folds it in and never returns `stringData`).
-    static func asStored(_ manifest: KubeObject) -> KubeObject {
-        guard manifest.kind == "Secret", let stringData = manifest["stringData"]?.objectValue else { return manifest }
+    /// A manifest as the server stores it, for comparison: a Secret's `stringData` becomes
+    /// base64 `data` (the server folds it in and never returns `stringData`). So kctl, unlike
+    /// kubectl (kubernetes/kubernetes#87736), finds such a Secret unchanged when it is.
+    static func asStored(_ manifest: JSONValue) -> JSONValue {
+        guard manifest["kind"] == "Secret", let stringData = manifest["stringData"]?.objectValue else { return manifest }
         var copy = manifest
         var data = copy["data"]?.objectValue ?? [:]
         for (key, value) in stringData {
@@ -66,30 +86,8 @@ public enum ApplyPlan {
         return copy
     }
 
-    /// Whether every field `part` sets has the same value in `whole`. Lists must have the same
-    /// length and match element by element (so server defaults inside elements do not count as
-    /// changes); empty maps/lists and null match a missing field; numbers compare by value.
-    public static func isSubset(_ part: JSONValue, of whole: JSONValue?) -> Bool {
-        switch part {
-        case .object(let fields):
-            guard let whole else { return fields.isEmpty }
-            guard case .object(let wholeFields) = whole else { return false }
-            return fields.allSatisfy { key, value in isSubset(value, of: wholeFields[key]) }
-        case .array(let items):
-            guard let whole else { return items.isEmpty }
-            guard case .array(let wholeItems) = whole, wholeItems.count == items.count else { return false }
-            return zip(items, wholeItems).allSatisfy { isSubset($0, of: $1) }
-        case .null:
-            return whole == nil || whole == .null
-        case .int, .double:
-            guard let a = part.doubleValue, let b = whole?.doubleValue else { return false }
-            return a == b
-        default:
-            return part == whole
-        }
-    }
-
-    /// `live` with `manifest` merged over it; keys in `previous` that `manifest` dropped are removed.
+    /// `live` with `manifest` merged over it; keys in `previous` that `manifest` dropped are removed;
+    /// lists are replaced whole. Only a client dry run's preview: the real merge is the server's.
     public static func merge(live: JSONValue, previous: JSONValue?, manifest: JSONValue) -> JSONValue {
         guard case .object(let manifestFields) = manifest, case .object(var result) = live else { return manifest }
         for (key, value) in manifestFields {

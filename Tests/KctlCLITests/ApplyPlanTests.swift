@@ -1,3 +1,4 @@
+import KctlAPIServer
 import KctlModel
 import Testing
 
@@ -31,8 +32,14 @@ import Testing
         return live
     }
 
+    /// The object the server stores after the decision's patch, as kctld applies it.
+    func patched(_ decision: ApplyPlan.Decision, _ live: KubeObject) throws -> KubeObject? {
+        guard case .patch(let patch, _) = decision else { return nil }
+        return try KubeObject(json: StrategicMergePatch.apply(patch, to: live.value, meta: .of(kind: live.kind)))
+    }
+
     @Test func createsWhenMissing() throws {
-        guard case .create(let object) = ApplyPlan.decide(manifest: manifest, live: nil) else {
+        guard case .create(let object) = try ApplyPlan.decide(manifest: manifest, live: nil) else {
             Issue.record("expected create")
             return
         }
@@ -42,19 +49,24 @@ import Testing
         #expect(object.spec == manifest.spec)
     }
 
-    @Test func unchangedWhenEveryManifestFieldMatches() {
-        guard case .create(let created) = ApplyPlan.decide(manifest: manifest, live: nil) else { return }
-        #expect(ApplyPlan.decide(manifest: manifest, live: live(from: created)) == .unchanged)
+    @Test func unchangedWhenEveryManifestFieldMatches() throws {
+        guard case .create(let created) = try ApplyPlan.decide(manifest: manifest, live: nil) else { return }
+        #expect(try ApplyPlan.decide(manifest: manifest, live: live(from: created)) == .unchanged)
     }
 
     @Test func updatesChangedFieldsAndKeepsTheRest() throws {
-        guard case .create(let created) = ApplyPlan.decide(manifest: manifest, live: nil) else { return }
+        guard case .create(let created) = try ApplyPlan.decide(manifest: manifest, live: nil) else { return }
         var changed = manifest
         changed.spec?["replicas"] = 5
-        guard case .update(let merged) = ApplyPlan.decide(manifest: changed, live: live(from: created)) else {
-            Issue.record("expected update")
+        let decision = try ApplyPlan.decide(manifest: changed, live: live(from: created))
+        guard case .patch(let patch, _) = decision, let merged = try patched(decision, live(from: created)) else {
+            Issue.record("expected a patch")
             return
         }
+        // Only what changed is sent: replicas and the annotation.
+        #expect(patch["spec"] == ["replicas": 5])
+        #expect(patch["metadata"]?["annotations"]?.objectValue?.keys.sorted() == [ApplyPlan.lastAppliedAnnotation])
+        #expect(patch.objectValue?.keys.sorted() == ["metadata", "spec"])
         #expect(merged.spec?["replicas"] == 5)
         #expect(merged.spec?["progressDeadlineSeconds"] == 600)  // server default kept
         #expect(merged.resourceVersion == "17")  // optimistic concurrency
@@ -65,41 +77,65 @@ import Testing
         #expect(try JSONValue.parse(annotation) == changed.value)
     }
 
-    @Test func removesFieldsThePreviousApplySetAndTheManifestDropped() {
+    @Test func removesFieldsThePreviousApplySetAndTheManifestDropped() throws {
         var withEnv = manifest
         withEnv.labels["tier"] = "front"
         withEnv.spec?["minReadySeconds"] = 5
-        guard case .create(let created) = ApplyPlan.decide(manifest: withEnv, live: nil) else { return }
-        guard case .update(let merged) = ApplyPlan.decide(manifest: manifest, live: live(from: created)) else {
-            Issue.record("expected update")
+        guard case .create(let created) = try ApplyPlan.decide(manifest: withEnv, live: nil) else { return }
+        let decision = try ApplyPlan.decide(manifest: manifest, live: live(from: created))
+        guard case .patch(let patch, _) = decision, let merged = try patched(decision, live(from: created)) else {
+            Issue.record("expected a patch")
             return
         }
+        #expect(patch["metadata"]?["labels"] == ["tier": nil])
+        #expect(patch["spec"] == ["minReadySeconds": nil])
         #expect(merged.labels["tier"] == nil)
         #expect(merged.labels["added-by-someone"] == "yes")  // never applied by us: kept
         #expect(merged.spec?["minReadySeconds"] == nil)
         #expect(merged.spec?["progressDeadlineSeconds"] == 600)
     }
 
-    @Test func objectWithoutAnnotationIsConfiguredOnce() {
+    @Test func objectWithoutAnnotationIsConfiguredOnce() throws {
         // Created by `kctl create` or another client: the annotation must be added.
         let plain = live(from: manifest)
-        guard case .update(let merged) = ApplyPlan.decide(manifest: manifest, live: plain) else {
-            Issue.record("expected update")
+        let decision = try ApplyPlan.decide(manifest: manifest, live: plain)
+        guard case .patch(let patch, _) = decision, let merged = try patched(decision, plain) else {
+            Issue.record("expected a patch")
             return
         }
+        #expect(patch.objectValue?.keys.sorted() == ["metadata"])
         #expect(merged.annotations[ApplyPlan.lastAppliedAnnotation] != nil)
-        #expect(ApplyPlan.decide(manifest: manifest, live: merged) == .unchanged)
+        #expect(try ApplyPlan.decide(manifest: manifest, live: merged) == .unchanged)
     }
 
-    @Test func subsetRules() {
-        #expect(ApplyPlan.isSubset(["a": 1], of: ["a": 1, "b": 2]))
-        #expect(!ApplyPlan.isSubset(["a": 1], of: ["a": 2]))
-        #expect(ApplyPlan.isSubset(["a": 1], of: ["a": 1.0]))
-        #expect(ApplyPlan.isSubset(["a": [:]], of: [:]))
-        #expect(ApplyPlan.isSubset(["a": []], of: [:]))
-        #expect(ApplyPlan.isSubset([["n": "x"]], of: [["n": "x", "d": 1]]))
-        #expect(!ApplyPlan.isSubset([["n": "x"]], of: [["n": "x"], ["n": "y"]]))
-        #expect(!ApplyPlan.isSubset(["a": "1"], of: ["a": 1]))
+    /// An env entry another client added survives a re-apply; one the manifest dropped goes.
+    @Test func listsWithMergeKeysArePatchedByElement() throws {
+        var withEnv = manifest
+        withEnv.spec?["template"]?["spec"]?["containers"] = [["name": "web", "command": ["/web"], "env": [["name": "A", "value": "1"], ["name": "B", "value": "2"]]]]
+        guard case .create(let created) = try ApplyPlan.decide(manifest: withEnv, live: nil) else { return }
+        var current = live(from: created)
+        current.spec?["template"]?["spec"]?["containers"] = [
+            ["name": "web", "command": ["/web"], "env": [["name": "A", "value": "1"], ["name": "B", "value": "2"], ["name": "EXTRA", "value": "x"]]]
+        ]
+        var dropped = withEnv
+        dropped.spec?["template"]?["spec"]?["containers"] = [["name": "web", "command": ["/web"], "env": [["name": "A", "value": "1"]]]]
+        let decision = try ApplyPlan.decide(manifest: dropped, live: current)
+        let merged = try #require(try patched(decision, current))
+        let env = merged.spec?["template"]?["spec"]?["containers"]?[0]?["env"]
+        #expect(env == [["name": "A", "value": "1"], ["name": "EXTRA", "value": "x"]])
+    }
+
+    @Test func aContainerWithoutItsMergeKeyIsRefused() throws {
+        guard case .create(let created) = try ApplyPlan.decide(manifest: manifest, live: nil) else { return }
+        var nameless = manifest
+        nameless.spec?["template"]?["spec"]?["containers"] = [["image": "x"]]
+        #expect(throws: ThreeWayStrategicMerge.Failure.self) { try ApplyPlan.decide(manifest: nameless, live: live(from: created)) }
+    }
+
+    @Test func lastAppliedEscapesAsGoDoes() {
+        var object = manifest
+        object.annotations["note"] = "a<b && c>d"
+        #expect(ApplyPlan.lastApplied(of: object).contains(#""note":"a\u003cb \u0026\u0026 c\u003ed""#))
     }
 
     @Test func mergeReplacesListsAndDeletesNulls() {
@@ -110,21 +146,21 @@ import Testing
         #expect(merged == ["list": [9], "keep": "x", "map": ["a": 5]])
     }
 
-    @Test func secretStringDataComparesAsData() {
+    @Test func secretStringDataComparesAsData() throws {
         let secret = Samples.object([
             "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "t", "namespace": "default"],
             "type": "Opaque", "stringData": ["token": "abc"],
         ])
-        guard case .create(var stored) = ApplyPlan.decide(manifest: secret, live: nil) else { return }
+        guard case .create(var stored) = try ApplyPlan.decide(manifest: secret, live: nil) else { return }
         stored["stringData"] = nil
         stored["data"] = ["token": "YWJj"]
-        #expect(ApplyPlan.decide(manifest: secret, live: stored) == .unchanged)
+        #expect(try ApplyPlan.decide(manifest: secret, live: stored) == .unchanged)
         var changed = secret
         changed["stringData"] = ["token": "xyz"]
-        guard case .update(let merged) = ApplyPlan.decide(manifest: changed, live: stored) else {
-            Issue.record("expected update")
+        guard case .patch(let patch, _) = try ApplyPlan.decide(manifest: changed, live: stored) else {
+            Issue.record("expected a patch")
             return
         }
-        #expect(merged["stringData"] == ["token": "xyz"])
+        #expect(patch["data"] == ["token": "eHl6"])
     }
 }
