@@ -121,7 +121,7 @@ import Testing
         dropped.spec?["template"]?["spec"]?["containers"] = [["name": "web", "command": ["/web"], "env": [["name": "A", "value": "1"]]]]
         let decision = try ApplyPlan.decide(manifest: dropped, live: current)
         let merged = try #require(try patched(decision, current))
-        let env = merged.spec?["template"]?["spec"]?["containers"]?[0]?["env"]
+        let env = merged.spec?["template"]?["spec"]?["containers"]?.arrayValue?.first?["env"]
         #expect(env == [["name": "A", "value": "1"], ["name": "EXTRA", "value": "x"]])
     }
 
