@@ -249,6 +249,11 @@ private struct Sync {
         }
 
         if rescale {
+            // Beyond Kubernetes: when the HPA names a metric, the least busy pods go first.
+            let scaleInBy = await ScaleInOrder(
+                store: reconciler.store, pods: reconciler.pods, metrics: reconciler.metrics, logger: logger
+            ).prepare(hpa: object, spec: spec, namespace: namespace, selector: target.selector, from: current, to: desired)
+            if let scaleInBy { reason += "; least busy first by \(scaleInBy)" }
             do {
                 try await scale(target, from: current, to: desired)
             } catch {
