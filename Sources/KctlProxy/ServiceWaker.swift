@@ -27,7 +27,7 @@ public protocol ServiceWaker: Sendable {
 /// Normal `ScaledFromZero` Event. It scales to one replica and no further: the HPA takes it from there.
 public final class StoreServiceWaker: ServiceWaker {
     /// When the ingress last woke a Deployment (RFC 3339): the HPA keeps it up for a while after.
-    public static let wokenAtAnnotation = "autoscaling.kctl.dev/woken-at"
+    public static let wokenAtAnnotation = AutoscalingAnnotations.wokenAt
 
     private let store: any Store
     private let logger: Logger

@@ -49,7 +49,7 @@ import Testing
         let dir = try TempDir()
         let volumes = volumes(dir)
         let file = dir.path + "/file"
-        FileManager.default.createFile(atPath: file, contents: Data())
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
         try volumes.checkHostPath(dir.path, type: "Directory", volume: "v")
         try volumes.checkHostPath(file, type: "File", volume: "v")
         try volumes.checkHostPath(file, type: "", volume: "v")

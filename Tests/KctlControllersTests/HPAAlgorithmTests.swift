@@ -285,6 +285,14 @@ private func podsProposal(
 @Suite struct HPAScalingBehaviorTests {
     private let defaults = HPAResolvedBehavior(nil, downscaleStabilization: .seconds(300))
 
+    @Test func aWokenDeploymentKeepsOneReplicaForAWindow() {
+        let woken = t0
+        #expect(ScalingBehavior.holdingWokenReplica(0, wokenAt: woken, window: 60, now: t0.addingTimeInterval(10)) == 1)
+        #expect(ScalingBehavior.holdingWokenReplica(0, wokenAt: woken, window: 60, now: t0.addingTimeInterval(61)) == 0)
+        #expect(ScalingBehavior.holdingWokenReplica(0, wokenAt: nil, window: 60, now: t0) == 0)
+        #expect(ScalingBehavior.holdingWokenReplica(3, wokenAt: woken, window: 60, now: t0) == 3)
+    }
+
     private func normalize(
         current: Int32, to recommendation: Int32, min: Int32 = 1, max: Int32 = 100,
         behavior: HPAResolvedBehavior? = nil, history: inout HPAScalingHistory, at time: Date

@@ -226,7 +226,10 @@ private struct Sync {
         } else {
             guard let result = await computeFromMetrics(target) else { return }
             statuses = result.statuses
-            let recommended = max(0, result.replicas ?? 0)
+            let recommended = ScalingBehavior.holdingWokenReplica(
+                max(0, result.replicas ?? 0),
+                wokenAt: target.object.annotations[AutoscalingAnnotations.wokenAt].flatMap(Timestamp.parse),
+                window: behavior.scaleDown.stabilizationWindowSeconds, now: now)
             if recommended > current { reason = "\(result.metricName) above target" }
             if recommended < current { reason = "All metrics below target" }
             let normalized = ScalingBehavior.normalize(

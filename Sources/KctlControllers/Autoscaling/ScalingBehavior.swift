@@ -210,6 +210,16 @@ public enum ScalingBehavior {
 
     /// The recommendation held within the windows' bounds, and the reason to show when it moved.
     /// Appends `recommendation` to the history, reusing the slot of one older than both windows.
+    /// A recommendation of zero for a Deployment the ingress woke from zero (`wokenAt`) within the
+    /// last scale-down window is raised to one: the request that woke it is still being served,
+    /// and stabilization then keeps that one replica for a window after the last wake.
+    public static func holdingWokenReplica(_ recommendation: Int32, wokenAt: Date?, window: Int32, now: Date) -> Int32 {
+        guard recommendation == 0, let wokenAt, now.timeIntervalSince(wokenAt) < TimeInterval(window) else {
+            return recommendation
+        }
+        return 1
+    }
+
     public static func stabilize(
         currentReplicas: Int32, recommendation: Int32, behavior: HPAResolvedBehavior,
         history: inout HPAScalingHistory, now: Date
