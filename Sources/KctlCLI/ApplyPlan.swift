@@ -28,9 +28,7 @@ public enum ApplyPlan {
     /// - Throws: `ThreeWayStrategicMerge.Failure` for a manifest its merge keys cannot diff
     ///   (such as a container without a name).
     public static func decide(manifest: KubeObject, live: KubeObject?) throws -> Decision {
-        let applied = lastApplied(of: manifest)
-        var desired = manifest
-        desired.annotations[lastAppliedAnnotation] = applied
+        let desired = annotated(manifest, with: lastApplied(of: manifest))
         guard let live else { return .create(desired) }
 
         let previous = live.annotations[lastAppliedAnnotation].flatMap { try? JSONValue.parse($0) }
@@ -44,12 +42,13 @@ public enum ApplyPlan {
         return .patch(patch, merged: merged)
     }
 
-    /// The compact JSON kubectl stores: the manifest without the annotation itself, with sorted
-    /// keys and `<`, `>`, `&` escaped as Go's encoder writes them, so that kubectl and kctl store
-    /// the same text and neither sees a change in the other's apply.
+    /// The text kubectl stores, byte for byte, so that neither tool sees a change in the other's
+    /// apply: the manifest as compact JSON with sorted keys, its own annotation removed but the
+    /// `annotations` map kept (empty if need be), `<`, `>`, `&` escaped as Go's encoder writes
+    /// them, and a final newline.
     public static func lastApplied(of manifest: KubeObject) -> String {
         var text = ""
-        for character in stripAnnotation(manifest).value.serializedString().unicodeScalars {
+        for character in annotated(manifest, with: nil).value.serializedString().unicodeScalars {
             switch character {
             case "<": text += "\\u003c"
             case ">": text += "\\u003e"
@@ -59,7 +58,17 @@ public enum ApplyPlan {
             default: text.unicodeScalars.append(character)
             }
         }
-        return text
+        return text + "\n"
+    }
+
+    /// `manifest` with the last-applied annotation set to `text` (nil: removed), every other
+    /// annotation as it was, and an `annotations` map even if empty, as kubectl leaves it.
+    static func annotated(_ manifest: KubeObject, with text: String?) -> KubeObject {
+        var copy = manifest
+        var annotations = copy.metadata["annotations"]?.objectValue ?? [:]
+        annotations[lastAppliedAnnotation] = text.map(JSONValue.string)
+        copy.metadata["annotations"] = .object(annotations)
+        return copy
     }
 
     /// A manifest as the server stores it, for comparison: a Secret's `stringData` becomes
@@ -74,15 +83,6 @@ public enum ApplyPlan {
         }
         copy["stringData"] = nil
         copy["data"] = .object(data)
-        return copy
-    }
-
-    private static func stripAnnotation(_ object: KubeObject) -> KubeObject {
-        var copy = object
-        if copy.annotations[lastAppliedAnnotation] != nil {
-            copy.annotations[lastAppliedAnnotation] = nil
-            if copy.metadata["annotations"]?.objectValue?.isEmpty ?? false { copy.metadata["annotations"] = nil }
-        }
         return copy
     }
 
