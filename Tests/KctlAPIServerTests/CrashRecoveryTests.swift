@@ -25,7 +25,7 @@ import Testing
     static func launch(dataDir: String, port: Int) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: kctld)
-        p.arguments = ["--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--kubeconfig", dataDir + "/kubeconfig", "--log-level", "warning"]
+        p.arguments = ["--data-dir", dataDir, "--listen", "127.0.0.1:\(port)", "--kubeconfig", dataDir + "/kubeconfig", "--log-level", "warning", "--no-proxies"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
