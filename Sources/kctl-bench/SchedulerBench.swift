@@ -25,6 +25,12 @@ struct SchedulerBench: AsyncParsableCommand {
     var replicas = 5
     @Option(help: "Simulated nodes in the end-to-end run.")
     var e2eNodes = 100
+    @Option(help: "How the end-to-end run sends the Deployments: apply (kctl apply -f of one manifest file, the kctl binary next to this one) or api (8 clients posting in this process).")
+    var via: Client = .apply
+
+    enum Client: String, ExpressibleByArgument, CaseIterable {
+        case apply, api
+    }
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -48,7 +54,8 @@ struct SchedulerBench: AsyncParsableCommand {
             let (urls, continuation) = AsyncStream<String>.makeStream()
             let options = DaemonOptions(
                 dataDir: dir, host: "127.0.0.1", port: 0, kubeconfigPath: nil, logLevel: .error, nodes: e2eNodes,
-                podRunner: .accept)  // the control plane alone: agents acknowledge pods, run no process
+                podRunner: .accept,  // the control plane alone: agents acknowledge pods, run no process
+                ingressPort: 0)  // any free port: another kctld on this machine may hold the default
             let daemon = Task { try await Daemon(options: options).run { continuation.yield($0) } }
             var url = ""
             for await u in urls { url = u; break }
@@ -56,26 +63,27 @@ struct SchedulerBench: AsyncParsableCommand {
             let probe = try ChangeLogProbe(path: (dir as NSString).appendingPathComponent("kctl.db"))
             let before = try probe.currentRevision()
             probe.start(after: before)
+            let manifest = (dir as NSString).appendingPathComponent("deployments.yaml")
+            if via == .apply {
+                let documents = (0..<deployments).map { JSONValue.object(Self.deployment($0, replicas: replicas).json) }
+                try Manifest.yaml(documents: documents).write(toFile: manifest, atomically: true, encoding: .utf8)
+            }
             let start = ContinuousClock.now
+            let postingFailed = Locked<(any Error)?>(nil)
             let posting = Task {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for worker in 0..<8 {
-                        group.addTask {
-                            var i = worker
-                            while i < deployments {
-                                _ = try await client.create(Self.deployment(i, replicas: replicas), as: .deployment, namespace: "default")
-                                i += 8
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
+                do {
+                    try await send(manifest: manifest, url: url, client: client, total: deployments)
+                    return ContinuousClock.now
+                } catch {
+                    postingFailed.withLock { $0 = error }
+                    throw error
                 }
-                return ContinuousClock.now
             }
             var allCreated: ContinuousClock.Instant?
             var lastReport = ContinuousClock.now
             while probe.bound.count < total {
                 try await Task.sleep(for: .milliseconds(10))
+                if let error = postingFailed.withLock({ $0 }) { throw error }
                 try probe.poll()
                 if allCreated == nil && probe.created.count >= total { allCreated = .now }
                 if ContinuousClock.now - lastReport > .seconds(5) {
@@ -87,7 +95,7 @@ struct SchedulerBench: AsyncParsableCommand {
             let end = ContinuousClock.now
             let posted = try await posting.value
             progress(
-                "  Deployments posted after \(Self.seconds(posted - start)), every pod created after "
+                "  Deployments \(via == .apply ? "applied (kctl apply)" : "posted") after \(Self.seconds(posted - start)), every pod created after "
                     + "\(Self.seconds((allCreated ?? end) - start)), every pod bound after \(Self.seconds(end - start))")
             let writes = try probe.writes(after: before)
             let writeTotal = writes.reduce(0) { $0 + $1.count }
@@ -130,6 +138,63 @@ struct SchedulerBench: AsyncParsableCommand {
                 ],
             ],
         ])
+    }
+
+    /// Sends the Deployments: `kctl apply` of the manifest, or 8 clients posting them.
+    func send(manifest: String, url: String, client: KubeClient, total deployments: Int) async throws {
+        switch via {
+        case .apply:
+            try await Self.kctlApply(manifest, server: url, expectedLines: deployments)
+        case .api:
+            let replicas = self.replicas
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        var i = worker
+                        while i < deployments {
+                            _ = try await client.create(
+                                Self.deployment(i, replicas: replicas), as: .deployment, namespace: "default")
+                            i += 8
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// Runs `kctl apply -f manifest` (the kctl built next to this binary) and checks that it
+    /// applied every document.
+    static func kctlApply(_ manifest: String, server: String, expectedLines: Int) async throws {
+        let kctl = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("kctl").path
+        guard FileManager.default.isExecutableFile(atPath: kctl) else {
+            throw BenchError("\(kctl) is missing: build it first (swift build -c release --product kctl)")
+        }
+        let outputPath = manifest + ".out"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        defer { try? output.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kctl)
+        process.arguments = ["apply", "-f", manifest, "--server", server]
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        // Waits for the exit without blocking a thread (the daemon under test runs on the same few).
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                FileHandle.standardError.write(Data("kctl-bench: cannot run \(kctl): \(error)\n".utf8))
+                continuation.resume()
+            }
+        }
+        let lines = (try? String(contentsOfFile: outputPath, encoding: .utf8))?.split(separator: "\n").count ?? 0
+        guard process.terminationStatus == 0, lines == expectedLines else {
+            throw BenchError("kctl apply exited with \(process.terminationStatus) after \(lines) of \(expectedLines) lines")
+        }
     }
 
     static func seconds(_ d: Duration) -> String { String(format: "%.2f s", d.seconds) }
