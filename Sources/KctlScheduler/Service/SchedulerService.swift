@@ -42,7 +42,8 @@ public struct SchedulerService: ServiceLifecycle.Service {
 
     /// - Parameters:
     ///   - clock: paces retries (back-off) and informer restarts.
-    ///   - workers: pods bound concurrently; decisions are still taken one at a time.
+    ///   - workers: scheduling cycles run at once (each decision still takes the cache lock; the
+    ///     binder writes their placements in batches).
     ///   - schedulerName: pods naming another `spec.schedulerName` are left alone.
     ///   - now: the wall clock for the decision's time stamp and events.
     public init(
