@@ -154,6 +154,15 @@ import Testing
         #expect(nowhere.status == 404)
     }
 
+    /// Applies Manifests/rollout (4 replicas of http-echo behind a Service and the ingress,
+    /// maxSurge 1, maxUnavailable 1) and waits for its first rollout.
+    func applyEcho(_ d: TestDaemon) async {
+        let apply = await kctl(d, ["apply", "-f", TestFiles.repoRoot + "/Manifests/rollout"])
+        #expect(apply.exitCode == 0, "\(apply.stderr)")
+        let first = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
+        #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
+    }
+
     /// Issue 7's proof: a Deployment of 4 replicas behind the ingress, a steady request loop,
     /// a template change rolled out and undone: every request answered 200, the answers switch
     /// versions, and the Deployment never has fewer than replicas - maxUnavailable ready.
@@ -161,11 +170,7 @@ import Testing
         let d = try await TestDaemon.start(controlLoops: true, nodes: 3, processes: true)
         defer { Task { await d.stop() } }
         let ingress = try #require(d.ingressURL)
-        // 4 replicas of http-echo behind a Service and the ingress, maxSurge 1, maxUnavailable 1.
-        let apply = await kctl(d, ["apply", "-f", TestFiles.repoRoot + "/Manifests/rollout"])
-        #expect(apply.exitCode == 0, "\(apply.stderr)")
-        let first = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
-        #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
+        await applyEcho(d)
         try await eventually(seconds: 30, "v1 through the ingress") {
             try await http("GET", ingress, "/v").body.contains("version: v1")
         }
@@ -237,10 +242,7 @@ import Testing
         let d = try await TestDaemon.start(controlLoops: true, nodes: 3, processes: true)
         defer { Task { await d.stop() } }
         let ingress = try #require(d.ingressURL)
-        let apply = await kctl(d, ["apply", "-f", TestFiles.repoRoot + "/Manifests/rollout"])
-        #expect(apply.exitCode == 0, "\(apply.stderr)")
-        let first = await kctl(d, ["rollout", "status", "deploy/echo", "--timeout", "60s"])
-        #expect(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
+        await applyEcho(d)
         _ = try await d.client.patch(
             .deployment, namespace: "default", name: "echo", patch: ["spec": ["progressDeadlineSeconds": 4]])
 
