@@ -152,6 +152,25 @@ import Testing
         #expect(lines[1].hasPrefix("\(decision.node!) (chosen): score "))
     }
 
+    /// The record's first nodes, picked without sorting them all, are exactly the sorted order's.
+    @Test func theRecordedNodesAreThePrefixOfTheFullOrder() {
+        var nodes: [NodeInfo] = []
+        for i in 0..<500 {
+            // Differently full nodes (distinct scores), some too small (filtered), in shuffled order.
+            let name = String(format: "node-%03d", (i * 7919) % 500)
+            nodes.append(nodeInfo(name, cpu: i % 9 == 0 ? 50 : 1000 + Int64(i % 13) * 500, zone: "z\(i % 3)"))
+        }
+        var s = snapshot(nodes)
+        for (index, pod) in (0..<300).map({ podInfo("busy-\($0)", cpu: 100, owner: "other") }).enumerated() {
+            s.assume(pod, on: nodes[(index * 31) % 500].name)
+        }
+        let decision = SchedulingPipeline.schedule(podInfo("web-1", cpu: 200, owner: "rs"), in: s)
+        let full = decision.orderedNodes
+        for limit in [0, 1, 10, 100, 499, 500, 600] {
+            #expect(decision.orderedNodes(limit: limit) == Array(full.prefix(limit)), "limit \(limit)")
+        }
+    }
+
     /// Records written before the compact format still render.
     @Test func theFirstFormatStillRenders() {
         let old = """

@@ -33,14 +33,14 @@ extension Decision {
     }
 
     public func annotationValue(time: String, maxNodes: Int = 100) -> JSONValue {
-        let ordered = orderedNodes
+        let recorded = orderedNodes(limit: maxNodes)
         var scorers: [String] = []
-        for outcome in ordered.prefix(maxNodes) where outcome.isFeasible {
+        for outcome in recorded where outcome.isFeasible {
             for score in outcome.scores where !scorers.contains(score.name) { scorers.append(score.name) }
         }
         var entries: [JSONValue] = []
-        entries.reserveCapacity(min(ordered.count, maxNodes))
-        for outcome in ordered.prefix(maxNodes) {
+        entries.reserveCapacity(recorded.count)
+        for outcome in recorded {
             entries.append(.string(Self.line(outcome, scorers: scorers)))
         }
         var object: [String: JSONValue] = [
@@ -55,7 +55,7 @@ extension Decision {
             "nodes": .array(entries),
         ]
         if let node { object["node"] = .string(node) }
-        if ordered.count > maxNodes { object["omitted"] = .int(Int64(ordered.count - maxNodes)) }
+        if nodes.count > recorded.count { object["omitted"] = .int(Int64(nodes.count - recorded.count)) }
         return .object(object)
     }
 
@@ -79,8 +79,36 @@ extension Decision {
 
     /// Chosen node, then feasible nodes by total (highest first, then name), then filtered nodes by name.
     public var orderedNodes: [NodeOutcome] {
-        nodes.sorted { a, b in
-            let aChosen = a.node == node, bChosen = b.node == node
+        nodes.sorted(by: Self.precedes(chosen: node))
+    }
+
+    /// The first `limit` of `orderedNodes`, without sorting every node: with thousands of nodes
+    /// and a record of a hundred, sorting them all for every pod cost more than deciding.
+    public func orderedNodes(limit: Int) -> [NodeOutcome] {
+        guard limit > 0 else { return [] }
+        let precedes = Self.precedes(chosen: node)
+        guard nodes.count > 2 * limit else { return Array(nodes.sorted(by: precedes).prefix(limit)) }
+        // Keep the best `limit` seen so far, sorted; a node that does not beat the last is dropped at once.
+        var best: [NodeOutcome] = []
+        best.reserveCapacity(limit + 1)
+        for outcome in nodes {
+            if best.count == limit, !precedes(outcome, best[limit - 1]) { continue }
+            var low = 0
+            var high = best.count
+            while low < high {
+                let middle = (low + high) / 2
+                if precedes(best[middle], outcome) { low = middle + 1 } else { high = middle }
+            }
+            best.insert(outcome, at: low)
+            if best.count > limit { best.removeLast() }
+        }
+        return best
+    }
+
+    /// The order of `orderedNodes`.
+    static func precedes(chosen: String?) -> (NodeOutcome, NodeOutcome) -> Bool {
+        { a, b in
+            let aChosen = a.node == chosen, bChosen = b.node == chosen
             if aChosen != bChosen { return aChosen }
             if a.isFeasible != b.isFeasible { return a.isFeasible }
             if a.isFeasible && a.total != b.total { return a.total > b.total }
