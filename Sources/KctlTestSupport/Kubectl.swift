@@ -63,6 +63,16 @@ public struct Kubectl: Sendable {
         self.init(server: daemon.url)
     }
 
+    /// Foundation's `Process.run` on Linux has crashed when tests launched kubectl from several
+    /// threads at once: launches go one at a time (the processes still run side by side).
+    private static let launchLock = NSLock()
+
+    static func launching(_ launch: () throws -> Void) rethrows {
+        launchLock.lock()
+        defer { launchLock.unlock() }
+        try launch()
+    }
+
     /// Removes the kubeconfig, cache and HOME.
     public func cleanup() {
         try? FileManager.default.removeItem(atPath: directory)
@@ -79,7 +89,7 @@ public struct Kubectl: Sendable {
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         let exited = ExitSignal()
         process.terminationHandler = { exited.fire(code: $0.terminationStatus, reason: $0.terminationReason) }
-        try process.run()
+        try Self.launching { try process.run() }
         if let stdin {
             input.fileHandleForWriting.write(Data(stdin.utf8))
             try? input.fileHandleForWriting.close()
@@ -109,7 +119,7 @@ public struct Kubectl: Sendable {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         let stream = KubectlStream(process: process, stdout: out.fileHandleForReading, stderr: err.fileHandleForReading)
-        try process.run()
+        try Self.launching { try process.run() }
         return stream
     }
 
