@@ -86,14 +86,12 @@ public struct Kubectl: Sendable {
         let input = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        process.standardInput = input  // a pipe of its own, not the shared FileHandle.nullDevice
         let exited = ExitSignal()
         process.terminationHandler = { exited.fire(code: $0.terminationStatus, reason: $0.terminationReason) }
         try Self.launching { try process.run() }
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try? input.fileHandleForWriting.close()
-        }
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
         let stdoutData = Self.readToEnd(out.fileHandleForReading)
         let stderrData = Self.readToEnd(err.fileHandleForReading)
         let pid = process.processIdentifier
@@ -117,9 +115,11 @@ public struct Kubectl: Sendable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let input = Pipe()
+        process.standardInput = input
         let stream = KubectlStream(process: process, stdout: out.fileHandleForReading, stderr: err.fileHandleForReading)
         try Self.launching { try process.run() }
+        try? input.fileHandleForWriting.close()
         return stream
     }
 
