@@ -46,7 +46,9 @@ final class FakeMetrics: AutoscalingMetricsSource {
             $0.status?["phase"]?.stringValue == "Running" && $0.deletionTimestamp == nil
         }
         guard !running.isEmpty else { return [:] }
-        let share = total / Double(running.count)
+        // Rounded down to thousandths: 80 over 3 pods is 26.666 each, never 26.667, whose sum
+        // would overstate the load (ceil(1.33335 x 3) is 5 where the load asks for 4).
+        let share = (total * 1000 / Double(running.count)).rounded(.down) / 1000
         return running.reduce(into: [:]) { $0[$1.name] = PodMetricValue(pod: $1.name, value: share, timestamp: now) }
     }
 
