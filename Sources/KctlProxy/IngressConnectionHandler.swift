@@ -97,7 +97,10 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             self.backend = backend
             self.candidates = candidates[...]
             self.isUpgrade = ProxyHeaders.isUpgrade(clientHead)
-            self.idempotent = [.GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE].contains(clientHead.method)
+            switch clientHead.method {
+            case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: self.idempotent = true
+            default: self.idempotent = false
+            }
             // The request decoder stops after an upgrade request, so that connection cannot carry another.
             self.clientKeepAlive = clientHead.isKeepAlive && !isUpgrade
         }
@@ -123,6 +126,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var queued = CircularBuffer<HTTPServerRequestPart>()
     private var readPending = false
     private var clientAddress: String?
+    /// The last backend this connection resolved, and to what.
+    private var lastResolved: (backend: IngressRoutes.Backend, port: ResolvedPort)?
 
     init(shared: IngressShared) {
         self.shared = shared
@@ -256,18 +261,17 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let host = head.headers["host"].first ?? ""
         let path = IngressRoutes.requestPath(head.uri)
-        let routes = shared.routes.withLock { $0 }
-        guard let backend = routes.route(host: host, path: path) else {
+        guard let backend = shared.routes.withLock({ $0.route(host: host, requestPath: path) }) else {
             respond(.notFound, "no ingress rule for \(host) \(path)", to: head, requestEnded: false, context: context)
             return
         }
-        let resolution = shared.directory.resolve(
-            namespace: backend.namespace, service: backend.service, port: backend.port)
-        if let problem = Self.problem(resolution, backend) {
+        let resolved = resolvedPort(of: backend)
+        if let problem = Self.problem(resolved.resolution, backend) {
             respond(.serviceUnavailable, problem, to: head, requestEnded: false, context: context)
             return
         }
-        guard case .endpoints(let ready, let portName) = resolution, !ready.isEmpty else {
+        let candidates = resolved.rotated()
+        guard !candidates.isEmpty else {
             guard let held = shared.held else {
                 respond(
                     .serviceUnavailable, "no ready endpoints for service \(backend.serviceKey)", to: head,
@@ -283,9 +287,21 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         let exchange = Exchange(
             clientHead: head, backendHead: ProxyHeaders.backendRequest(head, clientAddress: clientAddress),
-            backend: backend, candidates: shared.directory.rotated(ready, key: "\(backend.serviceKey) \(portName)"))
+            backend: backend, candidates: candidates)
         state = .proxying(exchange)
         acquire(exchange, context: context, usePool: true)
+    }
+
+    /// The backend's Service port as resolved now: the one this connection used last while the
+    /// directory has not changed since (most requests of a connection go to one backend).
+    private func resolvedPort(of backend: IngressRoutes.Backend) -> ResolvedPort {
+        let directory = shared.directory
+        if let last = lastResolved, last.backend == backend, last.port.generation == directory.generation {
+            return last.port
+        }
+        let port = directory.resolvedPort(namespace: backend.namespace, service: backend.service, port: backend.port)
+        lastResolved = (backend, port)
+        return port
     }
 
     /// Why a backend cannot be served at all (503), or nil when it resolved to endpoints (maybe none).
@@ -343,19 +359,18 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Sends a held request on once its Service has a ready endpoint.
     private func lookAgain(_ exchange: Exchange) {
         guard exchange.hold != nil, let context else { return }
-        let backend = exchange.backend
-        let resolution = shared.directory.resolve(
-            namespace: backend.namespace, service: backend.service, port: backend.port)
-        if let problem = Self.problem(resolution, backend) {
+        let resolved = resolvedPort(of: exchange.backend)
+        if let problem = Self.problem(resolved.resolution, exchange.backend) {
             endHold(exchange)
             respond(
                 .serviceUnavailable, problem, to: exchange.clientHead, requestEnded: exchange.requestEnded,
                 context: context)
             return
         }
-        guard case .endpoints(let ready, let portName) = resolution, !ready.isEmpty else { return }
+        let candidates = resolved.rotated()
+        guard !candidates.isEmpty else { return }
         endHold(exchange)
-        exchange.candidates = shared.directory.rotated(ready, key: "\(backend.serviceKey) \(portName)")[...]
+        exchange.candidates = candidates[...]
         acquire(exchange, context: context, usePool: true)
     }
 

@@ -167,8 +167,11 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     // An upgrade configuration without upgraders only makes the request decoder keep
                     // the bytes after an upgrade request for the relay, instead of dropping them.
+                    // No outbound header validation: response heads are a backend's, already
+                    // parsed (the decoder rejects what the validator would), or the proxy's own.
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withServerUpgrade: ([], { _ in }), withErrorHandling: true)
+                        withPipeliningAssistance: false, withServerUpgrade: ([], { _ in }), withErrorHandling: true,
+                        withOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(IngressConnectionHandler(shared: shared))
                 }
             }

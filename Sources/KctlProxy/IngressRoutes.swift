@@ -174,8 +174,12 @@ public struct IngressRoutes: Sendable {
     ///   - host: the `Host` header (a port and letter case are ignored).
     ///   - path: the request target's path; a query or fragment is ignored.
     public func route(host: String, path: String) -> Backend? {
+        route(host: host, requestPath: Self.requestPath(path))
+    }
+
+    /// `route(host:path:)` for a path already reduced by `requestPath`.
+    func route(host: String, requestPath path: String) -> Backend? {
         let host = Self.normalizedHost(host)
-        let path = Self.requestPath(path)
         if let rules = exactHosts[host], let rule = rules.first(where: { $0.matches(path) }) {
             return rule.backend
         }
@@ -219,7 +223,7 @@ public struct IngressRoutes: Sendable {
     static func requestPath(_ target: String) -> String {
         var target = Substring(target)
         if let end = target.firstIndex(where: { $0 == "?" || $0 == "#" }) { target = target[..<end] }
-        if let scheme = target.range(of: "://") {
+        if target.first != "/", let scheme = target.range(of: "://") {
             let rest = target[scheme.upperBound...]
             target = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
         }

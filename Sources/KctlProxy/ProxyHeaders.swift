@@ -69,11 +69,38 @@ enum ProxyHeaders {
         return out
     }
 
-    /// Removes the hop-by-hop headers and those `Connection` names.
+    /// Removes the hop-by-hop headers and those `Connection` names. One pass over the headers
+    /// when there is none (most messages), and no copy.
     static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        let named = headers[canonicalForm: "connection"].map { $0.lowercased() }
-        for name in hopByHop.union(named).subtracting(["transfer-encoding", "content-length"]) {
-            headers.remove(name: name)
+        guard headers.contains(where: { isHopByHop($0.name) }) else { return }
+        let named = Set(headers[canonicalForm: "connection"].map { $0.lowercased() })
+            .subtracting(["transfer-encoding", "content-length"])
+        var kept = HTTPHeaders()
+        kept.reserveCapacity(headers.count)
+        for (name, value) in headers where !isHopByHop(name) && !(named.contains { equalIgnoringCase(name, $0) }) {
+            kept.add(name: name, value: value)
+        }
+        headers = kept
+    }
+
+    /// Whether `name` is one of `hopByHop`, compared without allocating.
+    static func isHopByHop(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 2: return equalIgnoringCase(name, "te")
+        case 7: return equalIgnoringCase(name, "trailer") || equalIgnoringCase(name, "upgrade")
+        case 10: return equalIgnoringCase(name, "connection") || equalIgnoringCase(name, "keep-alive")
+        case 16: return equalIgnoringCase(name, "proxy-connection")
+        case 18: return equalIgnoringCase(name, "proxy-authenticate")
+        case 19: return equalIgnoringCase(name, "proxy-authorization")
+        default: return false
+        }
+    }
+
+    /// ASCII case-insensitive equality with an already lowercase `lowercased`.
+    static func equalIgnoringCase(_ name: String, _ lowercased: String) -> Bool {
+        guard name.utf8.count == lowercased.utf8.count else { return false }
+        return zip(name.utf8, lowercased.utf8).allSatisfy { a, b in
+            a == b || ((65...90).contains(a) && a | 0x20 == b)
         }
     }
 }

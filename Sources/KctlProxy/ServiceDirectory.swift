@@ -2,6 +2,7 @@ import KctlControllerRuntime
 import KctlModel
 import KctlStore
 import Logging
+import Synchronization
 
 /// The Services and Endpoints both proxies route by, read from informer caches so that choosing
 /// a backend for a connection or a request needs no store round trip. Parsed endpoint lists are
@@ -21,10 +22,37 @@ final class ServiceDirectory: Sendable {
     /// `namespace/name port` -> the Endpoints' resourceVersion and the port's ready endpoints.
     private let parsed = Locked<[String: (version: String, endpoints: [Endpoint])]>([:])
     private let counters = Locked<[String: Int]>([:])
+    /// Bumped after every Service or Endpoints change reaches the caches: a `ResolvedPort` of an
+    /// older generation may be stale.
+    private let changes = Atomic<Int>(0)
+    /// The latest `ResolvedPort` of each Service port asked for.
+    private let resolvedPorts = Locked<[PortKey: ResolvedPort]>([:])
 
     init(store: any Store, logger: Logger) {
         services = Informer(store: store, resource: .service, logger: logger)
         endpoints = Informer(store: store, resource: .endpoints, logger: logger)
+        services.addHandler { [weak self] _ in self?.changed() }
+        endpoints.addHandler { [weak self] _ in self?.changed() }
+    }
+
+    private func changed() {
+        changes.add(1, ordering: .releasing)
+        resolvedPorts.withLock { $0.removeAll(keepingCapacity: true) }
+    }
+
+    /// The directory's generation: it moves on with every Service or Endpoints change.
+    var generation: Int { changes.load(ordering: .acquiring) }
+
+    /// A Service port's resolution as of now, shared by every request to it until the next change
+    /// (the ingress asks again only when `generation` moved: no lock, lookup or parse per request).
+    func resolvedPort(namespace: String, service: String, port: IngressRoutes.Backend.Port) -> ResolvedPort {
+        let key = PortKey(namespace: namespace, service: service, port: port)
+        let generation = self.generation
+        if let cached = resolvedPorts.withLock({ $0[key] }), cached.generation == generation { return cached }
+        let fresh = ResolvedPort(
+            resolution: resolve(namespace: namespace, service: service, port: port), generation: generation)
+        resolvedPorts.withLock { $0[key] = fresh }
+        return fresh
     }
 
     /// Runs both informers until cancelled.
@@ -82,4 +110,36 @@ final class ServiceDirectory: Sendable {
         let offset = Int(UInt(bitPattern: start) % UInt(endpoints.count))
         return Array(endpoints[offset...] + endpoints[..<offset])
     }
+}
+
+/// A Service port resolved at one `ServiceDirectory.generation`, with the round-robin position
+/// its requests share.
+final class ResolvedPort: Sendable {
+    let resolution: ServiceDirectory.Resolution
+    let generation: Int
+    private let next = Atomic<Int>(0)
+
+    init(resolution: ServiceDirectory.Resolution, generation: Int) {
+        self.resolution = resolution
+        self.generation = generation
+    }
+
+    /// The ready endpoints, rotated by one more place each call (round robin; a failed attempt
+    /// continues with the next element).
+    func rotated() -> [Endpoint] {
+        guard case .endpoints(let ready, _) = resolution, ready.count > 1 else {
+            if case .endpoints(let ready, _) = resolution { return ready }
+            return []
+        }
+        let start = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        let offset = Int(UInt(bitPattern: start) % UInt(ready.count))
+        return Array(ready[offset...] + ready[..<offset])
+    }
+}
+
+/// A Service port as an Ingress backend names it.
+struct PortKey: Hashable, Sendable {
+    var namespace: String
+    var service: String
+    var port: IngressRoutes.Backend.Port
 }

@@ -57,4 +57,26 @@ import Testing
         #expect(old.version == .http1_0)
         #expect(old.headers["connection"] == ["keep-alive"])
     }
+
+    @Test func hopByHopNamesMatchInAnyCaseAndNothingElseDoes() {
+        for name in ProxyHeaders.hopByHop {
+            #expect(ProxyHeaders.isHopByHop(name))
+            #expect(ProxyHeaders.isHopByHop(name.uppercased()))
+            #expect(!ProxyHeaders.isHopByHop(name + "s"))
+        }
+        for name in ["Host", "Content-Length", "Transfer-Encoding", "X-Upgrade", "tE-", "Keep_Alive", "Connectio"] {
+            #expect(!ProxyHeaders.isHopByHop(name), "\(name)")
+        }
+    }
+
+    @Test func headersNamedByConnectionGoAndTheRestKeepTheirOrder() {
+        var headers: HTTPHeaders = [
+            "A": "1", "Connection": "close, X-Secret", "x-secret": "s", "B": "2", "TE": "trailers", "C": "3",
+        ]
+        ProxyHeaders.removeHopByHop(&headers)
+        #expect(headers.map(\.name) == ["A", "B", "C"])
+        var clean: HTTPHeaders = ["Host": "chat", "Content-Length": "0"]
+        ProxyHeaders.removeHopByHop(&clean)
+        #expect(clean.map(\.name) == ["Host", "Content-Length"])
+    }
 }
