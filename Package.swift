@@ -183,9 +183,10 @@ let package = Package(
         // Helpers for tests: a real kctld in process, deadlines and polling. Not in any product.
         .target(name: "KctlTestSupport", dependencies: ["KctlDaemon", "KctlClient", "KctlModel"]),
         .testTarget(name: "KctlModelTests", dependencies: ["KctlModel"]),
-        .testTarget(name: "KctlStoreTests", dependencies: ["KctlStore", "KctlModel"]),
+        .testTarget(name: "KctlStoreTests", dependencies: ["KctlStore", "KctlModel", "KctlTestSupport"]),
         .testTarget(
-            name: "KctlControllerRuntimeTests", dependencies: ["KctlControllerRuntime", "KctlStore", "KctlModel"]),
+            name: "KctlControllerRuntimeTests",
+            dependencies: ["KctlControllerRuntime", "KctlStore", "KctlModel", "KctlTestSupport"]),
         .testTarget(
             name: "KctlControllersTests",
             dependencies: ["KctlControllers", "KctlControllerRuntime", "KctlStore", "KctlModel", "KctlTestSupport"]),

@@ -2,6 +2,7 @@ import Foundation
 import KctlControllerRuntime
 import KctlModel
 import KctlStore
+import class KctlTestSupport.BlockingExecutor
 import Testing
 
 @Suite struct InformerTests {
@@ -157,7 +158,8 @@ import Testing
             }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await informer.run() }
+            // The handler blocks its thread on purpose: not one of the cooperative pool's.
+            group.addTask(executorPreference: BlockingExecutor()) { try await informer.run() }
             try await withTimeout { await informer.waitForSync() }
             _ = try await store.create(configMap("first"), as: .configMap)
             try await eventually("the handler to hold") { !gate.lines.isEmpty }

@@ -1,5 +1,6 @@
 import Foundation
 import KctlModel
+import class KctlTestSupport.BlockingExecutor
 import Testing
 
 @testable import KctlStore
@@ -197,7 +198,8 @@ import Testing
         let op = SQLiteWriter.Operation.delete(
             key: ObjectKey(.configMap, namespace: "default", name: "x"), type: .configMap, preconditions: .init(),
             gracePeriodSeconds: nil, now: "")
-        let first = Task { await queue.submit([op], commit: commit) }
+        // The first commit blocks its thread on purpose: not one of the cooperative pool's.
+        let first = Task(executorPreference: BlockingExecutor()) { await queue.submit([op], commit: commit) }
         while !firstStarted.withLock({ $0 }) { await Task.yield() }
         await withTaskGroup(of: Int.self) { group in
             for _ in 0..<others { group.addTask { await queue.submit([op, op], commit: commit).count } }
