@@ -141,27 +141,3 @@ public struct KubeObject: Sendable, Hashable {
         return out
     }
 }
-
-/// Timestamps as Kubernetes writes them: RFC 3339, UTC, whole seconds.
-public enum Timestamp {
-    public static func format(_ date: Date) -> String {
-        let t = Int64(date.timeIntervalSince1970.rounded(.down))
-        var tm = tm()
-        var secs = time_t(t)
-        gmtime_r(&secs, &tm)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
-            Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
-    }
-
-    public static func now() -> String { format(Date()) }
-
-    /// Parses RFC 3339 (`2024-05-01T10:00:00Z`, with optional fraction and offset).
-    public static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let d = formatter.date(from: text) { return d }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
-}
