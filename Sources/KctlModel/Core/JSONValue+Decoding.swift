@@ -8,11 +8,6 @@ extension JSONValue {
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try ValueDecoder(value: self, codingPath: []).unbox(self, as: type, path: [])
     }
-
-    /// Encodes an `Encodable` value to a `JSONValue`.
-    public init(encoding value: some Encodable) throws {
-        self = try JSONValue.parse(JSONEncoder().encode(value))
-    }
 }
 
 private struct IndexKey: CodingKey {
@@ -54,21 +49,45 @@ private struct ValueDecoder: Decoder {
     }
 
     func unbox<T: Decodable>(_ value: JSONValue, as type: T.Type, path: [any CodingKey]) throws -> T {
+        if let leaf = try ValueDecoder.leaf(value, as: type, path: { path }) { return leaf }
+        return try T(from: ValueDecoder(value: value, codingPath: path))
+    }
+
+    /// The types most fields are, read without making a decoder (nor the field's coding path,
+    /// built only for an error); nil for any other type.
+    static func leaf<T: Decodable>(_ value: JSONValue, as type: T.Type, path: () -> [any CodingKey]) throws -> T? {
         if type == String.self {
-            guard case .string(let s) = value else { throw ValueDecoder.mismatch(type, value, path) }
-            return s as! T
+            guard case .string(let s) = value else { throw ValueDecoder.mismatch(type, value, path()) }
+            return (s as! T)
         }
         if type == Bool.self {
-            guard case .bool(let b) = value else { throw ValueDecoder.mismatch(type, value, path) }
-            return b as! T
+            guard case .bool(let b) = value else { throw ValueDecoder.mismatch(type, value, path()) }
+            return (b as! T)
         }
-        if type == Double.self { return try ValueDecoder.double(value, path) as! T }
-        if type == Float.self { return Float(try ValueDecoder.double(value, path)) as! T }
-        if type == Int.self { return try ValueDecoder.integer(value, Int.self, path) as! T }
-        if type == Int32.self { return try ValueDecoder.integer(value, Int32.self, path) as! T }
-        if type == Int64.self { return try ValueDecoder.integer(value, Int64.self, path) as! T }
-        if type == JSONValue.self { return value as! T }
-        return try T(from: ValueDecoder(value: value, codingPath: path))
+        if type == Int.self { return (try ValueDecoder.integer(value, Int.self, path()) as! T) }
+        if type == Int64.self { return (try ValueDecoder.integer(value, Int64.self, path()) as! T) }
+        if type == Int32.self { return (try ValueDecoder.integer(value, Int32.self, path()) as! T) }
+        if type == Double.self { return (try ValueDecoder.double(value, path()) as! T) }
+        if type == Float.self { return (Float(try ValueDecoder.double(value, path())) as! T) }
+        if type == JSONValue.self { return (value as! T) }
+        if type == [String: String].self {
+            guard case .object(let fields) = value else {
+                throw ValueDecoder.mismatch([String: JSONValue].self, value, path())
+            }
+            var strings: [String: String] = [:]
+            strings.reserveCapacity(fields.count)
+            for (key, field) in fields {
+                switch field {
+                case .string(let s): strings[key] = s
+                case .null:
+                    throw DecodingError.valueNotFound(
+                        String.self, .init(codingPath: path() + [AnyCodingKey(key)], debugDescription: "null for \(key)"))
+                default: throw ValueDecoder.mismatch(String.self, field, path() + [AnyCodingKey(key)])
+                }
+            }
+            return (strings as! T)
+        }
+        return nil
     }
 
     static func double(_ value: JSONValue, _ path: [any CodingKey]) throws -> Double {
@@ -111,13 +130,33 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     private func decoded<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T {
-        let value = try value(key)
+        try decoded(type, key, try value(key))
+    }
+
+    private func decoded<T: Decodable>(_ type: T.Type, _ key: Key, _ value: JSONValue) throws -> T {
         if case .null = value, type != JSONValue.self {
             throw DecodingError.valueNotFound(
                 type, .init(codingPath: codingPath + [key], debugDescription: "null for \(key.stringValue)"))
         }
-        return try ValueDecoder(value: value, codingPath: codingPath + [key])
-            .unbox(value, as: type, path: codingPath + [key])
+        if let leaf = try ValueDecoder.leaf(value, as: type, path: { codingPath + [key] }) { return leaf }
+        let path = codingPath + [key]
+        return try T(from: ValueDecoder(value: value, codingPath: path))
+    }
+
+    /// One look-up instead of the default's three (contains, decodeNil, decode): absent or null is nil.
+    private func decodedIfPresent<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
+        guard let value = object[key.stringValue], !value.isNull else { return nil }
+        return try decoded(type, key, value)
+    }
+
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodedIfPresent(type, key) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodedIfPresent(type, key) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodedIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodedIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try decodedIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try decodedIfPresent(type, key) }
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        try decodedIfPresent(type, key)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try value(key).isNull }
