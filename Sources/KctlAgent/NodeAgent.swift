@@ -205,9 +205,9 @@ public final class NodeAgent: Sendable {
             await runner.forget(key, uid: nil, context: context)
             return
         }
-        let pod = try Pod(object)
-        let uid = pod.metadata.uid
-        if pod.metadata.deletionTimestamp != nil {
+        let uid = object.uid
+        if object.deletionTimestamp != nil {
+            let pod = try Pod(object)
             try await runner.terminate(pod, gracePeriod: PodAcceptance.gracePeriod(of: pod), context: context)
             do {
                 _ = try await store.delete(
@@ -219,7 +219,8 @@ public final class NodeAgent: Sendable {
             await runner.forget(key, uid: uid, context: context)
             return
         }
-        guard let status = try await runner.sync(pod, context: context) else { return }
+        // The runner decodes what it needs (the accepting runner: only the status).
+        guard let status = try await runner.sync(object: object, context: context) else { return }
         let encoded = try JSONValue(encoding: status)
         do {
             _ = try await store.update(.pod, namespace: key.namespace, name: key.name, subresource: .status) { stored in

@@ -40,6 +40,11 @@ public protocol PodRunner: Sendable {
     /// and returns the status to write, or nil when the stored status is already right.
     func sync(_ pod: Pod, context: PodRunnerContext) async throws -> PodStatus?
 
+    /// `sync` for the pod as stored. The agent calls this one, on every change of every pod of
+    /// its node; the default decodes the whole pod and calls `sync`. A runner that reads only
+    /// part of a pod implements it to skip decoding the rest.
+    func sync(object: KubeObject, context: PodRunnerContext) async throws -> PodStatus?
+
     /// Stops everything `pod` runs (it is being deleted), taking at most `gracePeriod` before
     /// killing, and returns once nothing of it is left. The agent deletes the pod object afterwards.
     func terminate(_ pod: Pod, gracePeriod: Duration, context: PodRunnerContext) async throws
@@ -54,6 +59,12 @@ public protocol PodRunner: Sendable {
     func stopAll(context: PodRunnerContext, graceful: Bool) async
 }
 
+extension PodRunner {
+    public func sync(object: KubeObject, context: PodRunnerContext) async throws -> PodStatus? {
+        try await sync(Pod(object), context: context)
+    }
+}
+
 /// A runner with nothing to run: it accepts each pod bound to its node (host IP, start time,
 /// `PodScheduled=True`) and leaves the phase `Pending`. Deletion needs no waiting.
 public struct AcceptingPodRunner: PodRunner {
@@ -61,6 +72,17 @@ public struct AcceptingPodRunner: PodRunner {
 
     public func sync(_ pod: Pod, context: PodRunnerContext) async throws -> PodStatus? {
         PodAcceptance.acceptedStatus(pod.status, hostIP: context.hostIP, now: Stamp.time(context.now()))
+    }
+
+    /// Reads only the status: accepting a pod needs nothing else of it.
+    public func sync(object: KubeObject, context: PodRunnerContext) async throws -> PodStatus? {
+        let status: PodStatus?
+        do {
+            status = try object.status.map { try $0.decode(PodStatus.self) }
+        } catch {
+            status = try Pod(object).status  // throws the error naming the field, as a whole pod's decoding does
+        }
+        return PodAcceptance.acceptedStatus(status, hostIP: context.hostIP, now: Stamp.time(context.now()))
     }
 
     public func terminate(_ pod: Pod, gracePeriod: Duration, context: PodRunnerContext) async throws {}

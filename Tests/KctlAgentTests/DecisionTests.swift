@@ -88,6 +88,22 @@ import Testing
         #expect(accepted.conditions?.first?.reason == nil)
     }
 
+    @Test func theAcceptingRunnerReadsOnlyTheStatusOfAStoredPod() async throws {
+        let context = PodRunnerContext(
+            nodeName: "n", hostIP: "127.0.1.1", now: { Date(timeIntervalSince1970: 0) }, requeue: { _ in })
+        let pending = PodStatus(
+            phase: "Pending",
+            conditions: [PodCondition(type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/3")])
+        var object = try Pod(metadata: ObjectMeta(name: "p"), spec: PodSpec(containers: []), status: pending).encodedObject()
+        let typed = try await AcceptingPodRunner().sync(try Pod(object), context: context)
+        #expect(typed != nil)
+        #expect(try await AcceptingPodRunner().sync(object: object, context: context) == typed)
+        object.status = nil
+        #expect(try await AcceptingPodRunner().sync(object: object, context: context)?.phase == "Pending")
+        object.status = ["phase": 1]
+        await #expect(throws: StatusError.self) { try await AcceptingPodRunner().sync(object: object, context: context) }
+    }
+
     @Test func gracePeriods() {
         var pod = Pod(spec: PodSpec(containers: []))
         #expect(PodAcceptance.gracePeriod(of: pod) == .seconds(30))
