@@ -181,7 +181,12 @@ let package = Package(
             ]
         ),
         // Helpers for tests: a real kctld in process, deadlines and polling. Not in any product.
-        .target(name: "KctlTestSupport", dependencies: ["KctlDaemon", "KctlClient", "KctlModel"]),
+        .target(
+            name: "KctlTestSupport",
+            dependencies: [
+                "KctlDaemon", "KctlClient", "KctlModel", "KctlSupervisor",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "KctlModelTests", dependencies: ["KctlModel"]),
         .testTarget(name: "KctlStoreTests", dependencies: ["KctlStore", "KctlModel", "KctlTestSupport"]),
         .testTarget(

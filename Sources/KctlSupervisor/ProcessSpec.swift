@@ -8,7 +8,7 @@ public enum ProcessOutput: Sendable, Hashable {
 }
 
 /// One process to start. The child gets exactly `environment` (nothing is inherited from the
-/// daemon), `/dev/null` as stdin, its own process group, and default signal dispositions.
+/// daemon), `/dev/null` as stdin (or `standardInput`), its own process group, and default signal dispositions.
 public struct ProcessSpec: Sendable, Hashable {
     /// A path (a relative one resolves against `workingDirectory`), or a bare name searched in
     /// `environment["PATH"]`, else the daemon's PATH.
@@ -22,10 +22,13 @@ public struct ProcessSpec: Sendable, Hashable {
     /// Kill the child (PR_SET_PDEATHSIG) when the supervisor's thread, hence the daemon, dies, so
     /// that a crashed daemon leaves no orphan behind.
     public var dieWithSupervisor: Bool
+    /// A file read as stdin; nil: `/dev/null`.
+    public var standardInput: String?
 
     public init(
         executable: String, arguments: [String] = [], environment: [String: String] = [:],
-        workingDirectory: String? = nil, output: ProcessOutput = .discard, dieWithSupervisor: Bool = true
+        workingDirectory: String? = nil, output: ProcessOutput = .discard, dieWithSupervisor: Bool = true,
+        standardInput: String? = nil
     ) {
         self.executable = executable
         self.arguments = arguments
@@ -33,5 +36,6 @@ public struct ProcessSpec: Sendable, Hashable {
         self.workingDirectory = workingDirectory
         self.output = output
         self.dieWithSupervisor = dieWithSupervisor
+        self.standardInput = standardInput
     }
 }

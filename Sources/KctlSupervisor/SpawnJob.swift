@@ -85,7 +85,7 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
     }
 
     private func openFDs(capture: Bool) throws {
-        stdinFD = try Self.open("/dev/null", O_RDONLY)
+        stdinFD = try Self.open(spec.standardInput ?? "/dev/null", O_RDONLY)
         if capture {
             var ends: [Int32] = [-1, -1]
             guard kctl_capture_pipe(&ends) == 0 else { throw Self.setupError("pipe", Glibc.errno) }

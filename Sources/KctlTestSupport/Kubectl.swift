@@ -1,4 +1,7 @@
 import Foundation
+import KctlModel
+import KctlSupervisor
+import Logging
 import Testing
 
 /// The real kubectl binary, run against a test kctld: tests prove kctld answers kubectl itself,
@@ -63,89 +66,53 @@ public struct Kubectl: Sendable {
         self.init(server: daemon.url)
     }
 
-    /// Foundation's `Process.run` on Linux has crashed when tests launched kubectl from several
-    /// threads at once: launches go one at a time (the processes still run side by side).
-    private static let launchLock = NSLock()
-
-    static func launching(_ launch: () throws -> Void) rethrows {
-        launchLock.lock()
-        defer { launchLock.unlock() }
-        try launch()
-    }
+    /// Starts every kubectl: posix-spawn and reaping by the daemon's own supervisor, not Foundation's
+    /// `Process`, whose `run()` crashed (a memcpy past a buffer in its file-descriptor handling)
+    /// when the test process had a thousand descriptors open.
+    private static let supervisor = ProcessSupervisor(logger: Logger(label: "kubectl-tests"))
+    private static let runs = Locked(0)
 
     /// Removes the kubeconfig, cache and HOME.
     public func cleanup() {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Runs `kubectl ARGS` to completion (killed after `timeout` seconds).
+    /// Runs `kubectl ARGS` to completion (killed after `timeout` seconds), `stdin` on its stdin.
     public func run(_ arguments: [String], stdin: String? = nil, timeout: Double = 60) async throws -> KubectlResult {
-        let process = try makeProcess(arguments)
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input  // a pipe of its own, not the shared FileHandle.nullDevice
-        let exited = ExitSignal()
-        process.terminationHandler = { exited.fire(code: $0.terminationStatus, reason: $0.terminationReason) }
-        try Self.launching { try process.run() }
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        let stdoutData = Self.readToEnd(out.fileHandleForReading)
-        let stderrData = Self.readToEnd(err.fileHandleForReading)
-        let pid = process.processIdentifier
-        let killer = Task {
-            try await Task.sleep(for: .seconds(timeout))
-            kill(pid, SIGKILL)
-        }
-        let (code, reason) = await exited.wait()
-        killer.cancel()
-        let timedOut = reason == .uncaughtSignal && code == SIGKILL
+        let (process, output) = try await launch(arguments, stdin: stdin)
+        let status = await process.waitForExit(timeout: .milliseconds(Int64(timeout * 1000)))
+        if status == nil { process.signal(SIGKILL) }
+        let final = await process.waitForExit()
         return KubectlResult(
-            arguments: arguments, stdout: String(decoding: await stdoutData.value, as: UTF8.self),
-            stderr: String(decoding: await stderrData.value, as: UTF8.self), exitCode: code, timedOut: timedOut)
+            arguments: arguments, stdout: output.stdout, stderr: output.stderr, exitCode: final.exitCode,
+            timedOut: status == nil)
     }
 
     /// Starts `kubectl ARGS` that keeps running (`get -w`, `logs -f`): read its output as it
     /// comes with `waitFor`, then `stop()` it.
-    public func start(_ arguments: [String]) throws -> KubectlStream {
-        let process = try makeProcess(arguments)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        let stream = KubectlStream(process: process, stdout: out.fileHandleForReading, stderr: err.fileHandleForReading)
-        try Self.launching { try process.run() }
-        try? input.fileHandleForWriting.close()
-        return stream
+    public func start(_ arguments: [String]) async throws -> KubectlStream {
+        let (process, output) = try await launch(arguments, stdin: nil)
+        return KubectlStream(process: process, output: output)
     }
 
-    private func makeProcess(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache"] + arguments
+    private func launch(_ arguments: [String], stdin: String?) async throws -> (SupervisedProcess, KubectlOutput) {
+        let run = Self.runs.withLock { count -> Int in
+            count += 1
+            return count
+        }
+        // Stdin is a file: a pipe would need a writer beside the process.
+        let input = "\(directory)/stdin-\(run)"
+        try Data((stdin ?? "").utf8).write(to: URL(fileURLWithPath: input))
+        let output = KubectlOutput(stdout: "\(directory)/stdout-\(run)", stderr: "\(directory)/stderr-\(run)")
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = directory + "/home"
         environment["KUBECONFIG"] = kubeconfig
         for key in ["KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "KUBECTL_KUBERC"] { environment[key] = nil }
-        process.environment = environment
-        return process
-    }
-
-    /// Reads a pipe to its end on a thread of its own (blocking reads stay off the cooperative pool).
-    private static func readToEnd(_ handle: FileHandle) -> Task<Data, Never> {
-        let (stream, continuation) = AsyncStream<Data>.makeStream()
-        Thread.detachNewThread {
-            continuation.yield(handle.readDataToEndOfFile())
-            continuation.finish()
-        }
-        return Task {
-            for await data in stream { return data }
-            return Data()
-        }
+        let spec = ProcessSpec(
+            executable: binary, arguments: ["--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache"] + arguments,
+            environment: environment, output: .files(stdout: output.stdoutPath, stderr: output.stderrPath),
+            standardInput: input)
+        return (try await Self.supervisor.spawn(spec), output)
     }
 
     private static func findBinary() -> String? {
@@ -205,34 +172,39 @@ public struct KubectlResult: Sendable, CustomStringConvertible {
     }
 }
 
-/// A kubectl that keeps running (`get -w`, `logs -f`); its output collects as it arrives.
-public final class KubectlStream: @unchecked Sendable {
-    private let process: Process
-    private let lock = NSLock()
-    private var out = ""
-    private var err = ""
+/// Where one kubectl run's stdout and stderr go: files in its directory, read as they grow.
+struct KubectlOutput: Sendable {
+    let stdoutPath: String
+    let stderrPath: String
 
-    init(process: Process, stdout: FileHandle, stderr: FileHandle) {
-        self.process = process
-        stdout.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            if data.isEmpty { handle.readabilityHandler = nil; return }
-            self.lock.withLock { self.out += String(decoding: data, as: UTF8.self) }
-        }
-        stderr.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            if data.isEmpty { handle.readabilityHandler = nil; return }
-            self.lock.withLock { self.err += String(decoding: data, as: UTF8.self) }
-        }
+    init(stdout: String, stderr: String) {
+        stdoutPath = stdout
+        stderrPath = stderr
     }
 
-    deinit { stopNow() }
+    var stdout: String { Self.read(stdoutPath) }
+    var stderr: String { Self.read(stderrPath) }
 
-    public var stdout: String { lock.withLock { out } }
-    public var stderr: String { lock.withLock { err } }
-    public var isRunning: Bool { process.isRunning }
+    private static func read(_ path: String) -> String {
+        (FileManager.default.contents(atPath: path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+}
+
+/// A kubectl that keeps running (`get -w`, `logs -f`); its output collects as it arrives.
+public final class KubectlStream: Sendable {
+    private let process: SupervisedProcess
+    private let output: KubectlOutput
+
+    init(process: SupervisedProcess, output: KubectlOutput) {
+        self.process = process
+        self.output = output
+    }
+
+    deinit { process.signal(SIGKILL) }
+
+    public var stdout: String { output.stdout }
+    public var stderr: String { output.stderr }
+    public var isRunning: Bool { process.exitStatus == nil }
 
     /// Stdout's complete lines so far.
     public var lines: [String] {
@@ -251,9 +223,8 @@ public final class KubectlStream: @unchecked Sendable {
         while ContinuousClock.now < deadline {
             let current = lines
             if condition(current) { return current }
-            if !process.isRunning, condition(lines) == false, ContinuousClock.now + .milliseconds(200) < deadline {
-                // Exited: give the last output a moment to arrive, then judge once more.
-                try await Task.sleep(for: .milliseconds(200))
+            if !isRunning {
+                // Exited: the files hold everything it printed.
                 let last = lines
                 if condition(last) { return last }
                 throw TestFailure("kubectl exited before \(what)\nstdout:\n\(stdout)stderr:\n\(stderr)")
@@ -265,41 +236,8 @@ public final class KubectlStream: @unchecked Sendable {
 
     /// Kills kubectl and waits for it to exit.
     public func stop() async {
-        stopNow()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-    }
-
-    private func stopNow() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
+        _ = await process.waitForExit(timeout: .seconds(10))
     }
 }
 
-/// Fires once when a process exits; `wait()` returns its status.
-private final class ExitSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var status: (Int32, Process.TerminationReason)?
-    private var waiter: CheckedContinuation<(Int32, Process.TerminationReason), Never>?
-
-    func fire(code: Int32, reason: Process.TerminationReason) {
-        let resume = lock.withLock { () -> CheckedContinuation<(Int32, Process.TerminationReason), Never>? in
-            status = (code, reason)
-            defer { waiter = nil }
-            return waiter
-        }
-        resume?.resume(returning: (code, reason))
-    }
-
-    func wait() async -> (Int32, Process.TerminationReason) {
-        await withCheckedContinuation { continuation in
-            let ready = lock.withLock { () -> (Int32, Process.TerminationReason)? in
-                if let status { return status }
-                waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-    }
-}

@@ -96,7 +96,7 @@ struct KubectlGetTests {
         try await withKubectl { k in
             let client = k.daemon.client
             _ = try await client.create(configMap("first"), as: .configMap, namespace: "default")
-            let watch = try k.start(["get", "configmaps", "-w"])
+            let watch = try await k.start(["get", "configmaps", "-w"])
             defer { Task { await watch.stop() } }
             try await watch.waitFor("the listed object") { $0.count == 2 && $0[1].hasPrefix("first ") }
             #expect(watch.lines.first.map { headerColumns($0) } == ["NAME", "DATA", "AGE"])
@@ -113,7 +113,7 @@ struct KubectlGetTests {
             let client = k.daemon.client
             _ = try await client.create(configMap("watched"), as: .configMap, namespace: "default")
             _ = try await client.create(configMap("other"), as: .configMap, namespace: "default")
-            let watch = try k.start(["get", "configmap", "watched", "-w"])
+            let watch = try await k.start(["get", "configmap", "watched", "-w"])
             defer { Task { await watch.stop() } }
             try await watch.waitFor("the object") { $0.contains { $0.hasPrefix("watched ") } }
             var changed = try await client.get(.configMap, namespace: "default", name: "watched")
@@ -164,7 +164,7 @@ struct KubectlFixture {
         return result
     }
 
-    func start(_ arguments: [String]) throws -> KubectlStream { try kubectl.start(arguments) }
+    func start(_ arguments: [String]) async throws -> KubectlStream { try await kubectl.start(arguments) }
 }
 
 /// Starts a daemon, runs `body` with kubectl, and always stops both.

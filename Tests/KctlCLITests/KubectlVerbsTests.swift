@@ -153,7 +153,7 @@ struct KubectlVerbsTests {
             }
             #expect(try await k.ok(["logs", pod, "--tail=1"]).stdout == "second\n")
             #expect(try await k.ok(["logs", "deployment/web", "-c", "main"]).stdout.contains("started"))
-            let follow = try k.start(["logs", "-f", pod])
+            let follow = try await k.start(["logs", "-f", pod])
             defer { Task { await follow.stop() } }
             try await follow.waitFor("the followed log") { $0 == ["started", "second"] }
             await follow.stop()

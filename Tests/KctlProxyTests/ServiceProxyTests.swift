@@ -102,7 +102,9 @@ import Testing
             // Not-ready addresses do not count: the listener goes away and connects are refused.
             try await setup.setEndpoints([([], [setup.a.host], setup.a.port)])
             try await eventually("the listener closes") { setup.proxy.listeners.isEmpty }
-            #expect(await connectIsRefused(host: setup.clusterIP, port: setup.port))
+            try await eventually("connects to \(setup.clusterIP) refused") {
+                await connectIsRefused(host: setup.clusterIP, port: setup.port)
+            }
 
             // Ready but dead: the connection is accepted, then reset without a byte (so fast
             // that the client may see the reset as a failed connect).
@@ -157,15 +159,21 @@ import Testing
             try await eventually("the listener moves") {
                 setup.proxy.listeners == ["\(movedIP):\(setup.port)": "default/web:\(setup.port)"]
             }
-            #expect(await connectIsRefused(host: setup.clusterIP, port: setup.port))
-            #expect(await connectIsRefused(host: nodeAddress, port: nodePort))
+            try await eventually("connects to \(setup.clusterIP) refused") {
+                await connectIsRefused(host: setup.clusterIP, port: setup.port)
+            }
+            try await eventually("connects to \(nodeAddress) refused") {
+                await connectIsRefused(host: nodeAddress, port: nodePort)
+            }
             let moved = try await withTCPConnection(host: movedIP, port: setup.port) { try await $0.readLine() }
             #expect(moved == "a" || moved == "b")
 
             // Deleting the Service closes it.
             _ = try await setup.store.delete(.service, namespace: "default", name: "web")
             try await eventually("the listener closes") { setup.proxy.listeners.isEmpty }
-            #expect(await connectIsRefused(host: movedIP, port: setup.port))
+            try await eventually("connects to \(movedIP) refused") {
+                await connectIsRefused(host: movedIP, port: setup.port)
+            }
         }
     }
 

@@ -227,6 +227,22 @@ import Testing
         }
     }
 
+    @Test func stdinIsAGivenFileOrEmpty() async throws {
+        try await withSupervisor { supervisor in
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("kctl-stdin-\(UUID().uuidString)").path
+            try Data("from a file\n".utf8).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let given = try await supervisor.run(
+                ProcessSpec(executable: "/bin/cat", standardInput: path), timeout: .seconds(30))
+            #expect(given.output == "from a file\n")
+            let none = try await supervisor.run(ProcessSpec(executable: "/bin/cat"), timeout: .seconds(30))
+            #expect(none.status == .exited(0) && none.output.isEmpty)
+            await #expect(throws: SpawnError.self) {
+                try await supervisor.run(ProcessSpec(executable: "/bin/cat", standardInput: path + "-missing"), timeout: .seconds(30))
+            }
+        }
+    }
+
     @Test func runCapturesOutput() async throws {
         try await withSupervisor { supervisor in
             let result = try await supervisor.run(
