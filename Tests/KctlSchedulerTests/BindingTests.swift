@@ -171,6 +171,49 @@ import Testing
         }
     }
 
+    @Test func aRecordLineNamesTheNodeThenItsScoresOrItsFilter() {
+        let scorers = ["LeastAllocated", "BalancedAllocation", "NodeSpread"]
+        let scored = NodeOutcome(
+            node: "node-2", scores: [NodeScore(name: "LeastAllocated", value: 88), NodeScore(name: "BalancedAllocation", value: 97),
+                                     NodeScore(name: "NodeSpread", value: 100)], total: 285)
+        #expect(Decision.line(scored, scorers: scorers) == "node-2 285 88 97 100")
+        let shuffled = NodeOutcome(
+            node: "n", scores: [NodeScore(name: "NodeSpread", value: 1), NodeScore(name: "LeastAllocated", value: -2)], total: -1)
+        #expect(Decision.line(shuffled, scorers: scorers) == "n -1 -2 - 1")
+        #expect(Decision.line(NodeOutcome(node: "n", filter: "F", reasons: ["a", "b c"]), scorers: scorers) == "n F a, b c")
+        #expect(Decision.line(NodeOutcome(node: "n", filter: "F"), scorers: scorers) == "n F")
+        #expect(Decision.line(NodeOutcome(node: "n", total: 0), scorers: []) == "n 0")
+    }
+
+    /// The record written byte by byte is the serialized `annotationValue`, placed or not, capped or not.
+    @Test func theWrittenRecordIsTheSerializedValue() {
+        var nodes: [NodeInfo] = []
+        for i in 0..<30 {
+            nodes.append(nodeInfo(String(format: "node-%03d", i), cpu: i % 4 == 0 ? 50 : 1000, zone: "z\(i % 3)"))
+        }
+        let s = snapshot(nodes)
+        let placed = SchedulingPipeline.schedule(podInfo("web-1", cpu: 200, owner: "rs"), in: s)
+        let unplaced = SchedulingPipeline.schedule(podInfo("huge", cpu: 100_000, owner: "rs"), in: s)
+        #expect(placed.node != nil && unplaced.node == nil)
+        for decision in [placed, unplaced] {
+            for limit in [0, 1, 10, 30, 100] {
+                for time in ["2025-01-01T10:00:00Z", "odd \"time\"\n\\"] {
+                    #expect(
+                        decision.annotation(time: time, maxNodes: limit)
+                            == decision.annotationValue(time: time, maxNodes: limit).serializedString(),
+                        "limit \(limit)")
+                }
+            }
+        }
+        let odd = Decision(
+            pod: "ns/p\"q", node: nil, nodeCount: 2, feasibleCount: 0, reasonCounts: ["b \"x\"": 1, "a\tz": 1],
+            nodes: [
+                NodeOutcome(node: "n\\1", filter: "F", reasons: ["quote \" here", "tab\t"]),
+                NodeOutcome(node: "n2", filter: "G"),
+            ])
+        #expect(odd.annotation(time: "t") == odd.annotationValue(time: "t").serializedString())
+    }
+
     /// Records written before the compact format still render.
     @Test func theFirstFormatStillRenders() {
         let old = """

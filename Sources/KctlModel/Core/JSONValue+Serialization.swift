@@ -93,28 +93,39 @@ extension JSONValue {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { utf8 in
-            // Copy runs of bytes that need no escape in one go; escape the rest one by one.
-            var run = 0
-            for i in utf8.indices {
-                let b = utf8[i]
-                if b >= 32 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
-                run = i + 1
-                switch b {
-                case UInt8(ascii: "\""): out.append(92); out.append(34)
-                case UInt8(ascii: "\\"): out.append(92); out.append(92)
-                case 10: out.append(92); out.append(UInt8(ascii: "n"))
-                case 13: out.append(92); out.append(UInt8(ascii: "r"))
-                case 9: out.append(92); out.append(UInt8(ascii: "t"))
-                default:
-                    out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
-                }
+        s.withUTF8 { writeString(utf8: $0, to: &out) }
+    }
+
+    /// Appends `text` as a JSON string (quoted and escaped as `serialized` writes it): for code
+    /// that writes a document's bytes itself rather than building a `JSONValue` to serialize.
+    public static func appendQuoted(_ text: String, to out: inout [UInt8]) { writeString(text, to: &out) }
+
+    /// `appendQuoted` of text given as UTF-8 bytes.
+    public static func appendQuoted(utf8 text: [UInt8], to out: inout [UInt8]) {
+        text.withUnsafeBufferPointer { writeString(utf8: $0, to: &out) }
+    }
+
+    private static func writeString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Copy runs of bytes that need no escape in one go; escape the rest one by one.
+        var run = 0
+        for i in utf8.indices {
+            let b = utf8[i]
+            if b >= 32 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+            run = i + 1
+            switch b {
+            case UInt8(ascii: "\""): out.append(92); out.append(34)
+            case UInt8(ascii: "\\"): out.append(92); out.append(92)
+            case 10: out.append(92); out.append(UInt8(ascii: "n"))
+            case 13: out.append(92); out.append(UInt8(ascii: "r"))
+            case 9: out.append(92); out.append(UInt8(ascii: "t"))
+            default:
+                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         out.append(UInt8(ascii: "\""))
     }
 }

@@ -27,17 +27,86 @@ extension Decision {
     /// The version of the record's format.
     public static let annotationVersion = 2
 
-    /// The decision as compact JSON for the annotation.
+    /// The decision as compact JSON for the annotation: the bytes of `annotationValue` serialized,
+    /// written straight (a hundred lines per pod made into strings, a tree and then text cost more
+    /// than scheduling the pod).
     public func annotation(time: String, maxNodes: Int = 100) -> String {
-        annotationValue(time: time, maxNodes: maxNodes).serializedString()
+        let recorded = orderedNodes(limit: maxNodes)
+        let scorers = Self.scorers(of: recorded)
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + recorded.count * 32)
+        var first = true
+        func key(_ name: StaticString) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: "\":".utf8)
+        }
+        func number(_ value: Int) { out.append(contentsOf: String(value).utf8) }
+        // Keys in sorted order, as the serializer writes them.
+        key("feasible")
+        number(feasibleCount)
+        key("message")
+        JSONValue.appendQuoted(message, to: &out)
+        if let node {
+            key("node")
+            JSONValue.appendQuoted(node, to: &out)
+        }
+        key("nodeCount")
+        number(nodeCount)
+        key("nodes")
+        out.append(UInt8(ascii: "["))
+        var line: [UInt8] = []
+        for (index, outcome) in recorded.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            line.removeAll(keepingCapacity: true)
+            Self.writeLine(outcome, scorers: scorers, to: &line)
+            JSONValue.appendQuoted(utf8: line, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if nodes.count > recorded.count {
+            key("omitted")
+            number(nodes.count - recorded.count)
+        }
+        key("pod")
+        JSONValue.appendQuoted(pod, to: &out)
+        key("reasons")
+        out.append(UInt8(ascii: "{"))
+        for (index, reason) in reasonCounts.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.appendQuoted(reason.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            number(reason.value)
+        }
+        out.append(UInt8(ascii: "}"))
+        key("scores")
+        out.append(UInt8(ascii: "["))
+        for (index, name) in scorers.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.appendQuoted(name, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        key("time")
+        JSONValue.appendQuoted(time, to: &out)
+        key("v")
+        number(Self.annotationVersion)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
-    public func annotationValue(time: String, maxNodes: Int = 100) -> JSONValue {
-        let recorded = orderedNodes(limit: maxNodes)
+    /// The scores named in the record, in order of first appearance among its feasible nodes.
+    static func scorers(of recorded: [NodeOutcome]) -> [String] {
         var scorers: [String] = []
         for outcome in recorded where outcome.isFeasible {
             for score in outcome.scores where !scorers.contains(score.name) { scorers.append(score.name) }
         }
+        return scorers
+    }
+
+    public func annotationValue(time: String, maxNodes: Int = 100) -> JSONValue {
+        let recorded = orderedNodes(limit: maxNodes)
+        let scorers = Self.scorers(of: recorded)
         var entries: [JSONValue] = []
         entries.reserveCapacity(recorded.count)
         for outcome in recorded {
@@ -61,20 +130,37 @@ extension Decision {
 
     /// `name total score...` for a feasible node, `name Filter reasons` for a filtered one.
     static func line(_ outcome: NodeOutcome, scorers: [String]) -> String {
+        var bytes: [UInt8] = []
+        writeLine(outcome, scorers: scorers, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `line`, appended as UTF-8.
+    static func writeLine(_ outcome: NodeOutcome, scorers: [String], to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: outcome.node.utf8)
+        bytes.append(UInt8(ascii: " "))
         if let filter = outcome.filter {
-            let reasons = outcome.reasons.joined(separator: ", ")
-            return reasons.isEmpty ? "\(outcome.node) \(filter)" : "\(outcome.node) \(filter) \(reasons)"
+            bytes.append(contentsOf: filter.utf8)
+            for (index, reason) in outcome.reasons.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(UInt8(ascii: " "))
+                bytes.append(contentsOf: reason.utf8)
+            }
+            return
         }
-        var line = "\(outcome.node) \(outcome.total)"
-        for name in scorers {
-            line += " "
-            if let score = outcome.scores.first(where: { $0.name == name }) {
-                line += String(score.value)
+        bytes.append(contentsOf: String(outcome.total).utf8)
+        for (index, name) in scorers.enumerated() {
+            bytes.append(UInt8(ascii: " "))
+            // Scores come in pipeline order, which is nearly always the scorers' order.
+            let score =
+                index < outcome.scores.count && outcome.scores[index].name == name
+                ? outcome.scores[index] : outcome.scores.first { $0.name == name }
+            if let score {
+                bytes.append(contentsOf: String(score.value).utf8)
             } else {
-                line += "-"
+                bytes.append(UInt8(ascii: "-"))
             }
         }
-        return line
     }
 
     /// Chosen node, then feasible nodes by total (highest first, then name), then filtered nodes by name.
