@@ -89,16 +89,23 @@ public enum Admission {
     }
 
     private static func admit<K: Admissible>(_ kind: K.Type, _ object: KubeObject, strict: Bool) throws -> KubeObject {
-        var typed = try decode(kind, object)
+        let decoded = try decode(kind, object)
+        var typed = decoded
+        typed.applyDefaults()
+        // nil only when a number cannot be encoded; the steps below then throw as they did.
+        let admitted = try? typed.encodedObject()
         var errors = FieldErrors()
-        if strict {
-            let known = try JSONValue(encoding: typed)
+        // Unknown fields are those the typed form (before defaults) does not keep. Defaults only
+        // add fields, except a few that drop one (a Secret's stringData), so the admitted object
+        // can stand in for it: a field it lacks is only a suspect, confirmed against the typed
+        // form before defaults. That second encoding is made only when something looks unknown.
+        if strict, admitted.map({ !unknownFields(in: object.value, comparedTo: $0.value).isEmpty }) ?? true {
+            let known = try JSONValue(encoding: decoded)
             for field in unknownFields(in: object.value, comparedTo: known) { errors.unknown(field) }
         }
-        typed.applyDefaults()
         typed.validate(into: &errors)
         if !errors.isEmpty { throw StatusError.invalid(K.resourceType, displayName(object), errors.causes) }
-        return try typed.encodedObject()
+        return try admitted ?? typed.encodedObject()
     }
 
     private static func validateUpdate<K: Admissible>(_ kind: K.Type, new: KubeObject, old: KubeObject) throws {

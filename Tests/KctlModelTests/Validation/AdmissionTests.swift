@@ -264,6 +264,24 @@ import Testing
         #expect(causes.first?.message.contains("not base64!") == false)  // never echo secret data
     }
 
+    /// Defaults that drop a field (a Secret's stringData) make it no unknown field: only what the
+    /// typed form does not keep is reported, exactly.
+    @Test func unknownFieldsAreExactWhenDefaultsDropAField() throws {
+        let secret: JSONValue = [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s", "namespace": "default"],
+            "stringData": ["token": "abc"], "stringDatz": ["x": "y"],
+        ]
+        let causes = Self.causes { _ = try Admission.admit(KubeObject(json: secret), as: .secret) }
+        #expect(causes.filter { $0.reason == "UnknownField" }.map(\.field) == ["stringDatz"])
+        let deployment = Self.deployment {
+            $0["spec"]?["replicaz"] = 3
+            $0["spec"]?["template"]?["spec"]?["containers"] = [["name": "a", "image": "x", "portz": [1]]]
+        }
+        let fields = Self.causes { _ = try Admission.admit(deployment, as: .deployment) }
+            .filter { $0.reason == "UnknownField" }.map(\.field)
+        #expect(fields.sorted() == ["spec.replicaz", "spec.template.spec.containers[0].portz"])
+    }
+
     @Test func configMapKeys() {
         let causes = Self.causes {
             _ = try Admission.admit(
