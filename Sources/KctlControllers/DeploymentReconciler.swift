@@ -62,7 +62,7 @@ public struct DeploymentReconciler: Reconciler {
         guard expectations.isSatisfied(key, by: replicaSets) else { return .requeueAfter(.seconds(1)) }
         let deployment: Deployment
         do {
-            deployment = try Deployment(object)
+            deployment = try Deployment(Self.withoutTemplate(object))
         } catch {
             logger.warning("deployment \(key): cannot read: \(error)")
             return .done
@@ -443,6 +443,18 @@ public struct DeploymentReconciler: Reconciler {
         let live = all.filter { $0.deletionTimestamp == nil }
         return live.first { PodTemplateHash.withoutHashLabel($0.spec?["template"] ?? [:]) == wanted }
             ?? live.first { $0.name == name && $0.labels[PodTemplateHash.label] == hash }
+    }
+
+    /// `object` with an empty pod template, for decoding: the typed Deployment is read for its
+    /// rollout settings and status only (the template is read as JSON, by `effectiveTemplate`),
+    /// and decoding the template was most of what a reconcile decoded. The stored Deployment was
+    /// admitted, so its template is valid.
+    static func withoutTemplate(_ object: KubeObject) -> KubeObject {
+        guard var spec = object.json["spec"]?.objectValue, spec["template"] != nil else { return object }
+        spec["template"] = ["spec": ["containers": []]]
+        var stripped = object
+        stripped.json["spec"] = .object(spec)
+        return stripped
     }
 
     static func revision(_ rs: KubeObject) -> Int { Int(rs.annotations[revisionAnnotation] ?? "") ?? 0 }
