@@ -9,11 +9,15 @@ public final class SupervisedProcess: Sendable {
     /// /proc/<pid>/stat field 22 (clock ticks since boot): with `pid`, names this process across
     /// a daemon restart, when the pid alone may have been reused.
     public let startTime: UInt64
+    /// When the supervisor started it.
+    let startedAt = ContinuousClock.now
 
     private let state = Locked(State())
 
     private struct State {
         var exitStatus: ExitStatus?
+        /// When the supervisor saw the group end.
+        var endedAt: ContinuousClock.Instant?
         var waiters: [UInt64: Waiter] = [:]
         var nextWaiter: UInt64 = 0
         /// Waiters whose task was cancelled before they registered.
@@ -136,6 +140,7 @@ public final class SupervisedProcess: Sendable {
     func finish(_ status: ExitStatus, output: [UInt8]) {
         let waiters = state.withLock { state -> [Waiter] in
             state.exitStatus = status
+            state.endedAt = .now
             state.output = output
             state.cancelled = []
             defer { state.waiters = [:] }
@@ -143,6 +148,9 @@ public final class SupervisedProcess: Sendable {
         }
         for waiter in waiters { waiter.resume(status) }
     }
+
+    /// How long it ran, as the supervisor saw it (not when a waiter's task got to run); nil while running.
+    var runningTime: Duration? { state.withLock { $0.endedAt.map { $0 - startedAt } } }
 
     /// What `run` captured (empty for spawned processes).
     var capturedOutput: [UInt8] { state.withLock { $0.output } }
