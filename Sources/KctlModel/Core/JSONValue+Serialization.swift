@@ -48,10 +48,10 @@ extension JSONValue {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): JSONValue.writeInteger(i, to: &out)
         case .double(let d):
             if d.isFinite, d.rounded() == d, abs(d) < 1e15 {
-                out.append(contentsOf: String(Int64(d)).utf8)
+                JSONValue.writeInteger(Int64(d), to: &out)
             } else if d.isFinite {
                 out.append(contentsOf: "\(d)".utf8)
             } else {
@@ -91,6 +91,22 @@ extension JSONValue {
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// The decimal digits of `value`, without making a String (stores write a few per object).
+    static func writeInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // 20 digits hold UInt64.max; written backwards into a fixed buffer, then copied.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var index = 20
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
+        }
+    }
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
         var s = s

@@ -13,6 +13,15 @@ import Testing
         #expect(try JSONValue.parse(value.serializedString(pretty: true)) == value)
     }
 
+    @Test func integersAreWrittenAsTheirDecimalText() throws {
+        for value: Int64 in [0, 1, -1, 9, 10, -10, 99, 100, 1_234_567_890, .max, .min, .max - 1, .min + 1] {
+            #expect(JSONValue.int(value).serializedString() == String(value))
+            #expect(try JSONValue.parse(JSONValue.int(value).serializedString()) == .int(value))
+        }
+        #expect(JSONValue.double(-42).serializedString() == "-42")
+        #expect(JSONValue.array([1, -2, ["a": 30]]).serializedString() == #"[1,-2,{"a":30}]"#)
+    }
+
     @Test func escapesRoundTrip() throws {
         let text = "quote \" backslash \\ slash / newline \n tab \t cr \r control \u{1} \u{1F}"
         let value = JSONValue.string(text)
