@@ -14,17 +14,42 @@ public enum NameValidation {
     }
 
     /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, the shape of label values and qualified-name parts.
+    /// Read as bytes: every allowed character is one ASCII byte, and any other character (a
+    /// multi-byte one included) has a byte outside the allowed set, so the answer is the same.
     static func isQualifiedPart(_ text: String) -> Bool {
-        guard let first = text.first, let last = text.last, isAlphanumeric(first), isAlphanumeric(last) else {
-            return false
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last, isAlphanumeric(byte: first), isAlphanumeric(byte: last)
+        else { return false }
+        return utf8.allSatisfy {
+            isAlphanumeric(byte: $0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
         }
-        return text.allSatisfy { isAlphanumeric($0) || $0 == "-" || $0 == "_" || $0 == "." }
+    }
+
+    private static func isAlphanumeric(byte b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+    }
+
+    private static func isLowerAlphanumeric(byte b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+    }
+
+    /// `text.count > limit`, counting characters only when the bytes could exceed it (a
+    /// character is at least one byte), since counting characters walks grapheme breaks.
+    private static func longer(_ text: String, than limit: Int) -> Bool {
+        text.utf8.count > limit && text.count > limit
+    }
+
+    /// Text whose characters are single bytes (ASCII without CR-LF, the one two-byte ASCII
+    /// character), so that splitting its bytes splits its characters.
+    private static func isSingleByteCharacters(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 < 0x80 && $0 != 13 }
     }
 
     /// A DNS-1123 label: lowercase alphanumerics and `-`, starting and ending alphanumeric, at most 63 characters.
     public static func dns1123Label(_ text: String) -> [String] {
         var errors: [String] = []
-        if text.count > dns1123LabelMaxLength {
+        if longer(text, than: dns1123LabelMaxLength) {
             errors.append("must be no more than \(dns1123LabelMaxLength) characters")
         }
         if !isDNS1123LabelShape(text) {
@@ -36,20 +61,34 @@ public enum NameValidation {
         return errors
     }
 
+    /// Read as bytes, like `isQualifiedPart`.
     private static func isDNS1123LabelShape(_ text: String) -> Bool {
-        guard let first = text.first, let last = text.last, isLowerAlphanumeric(first), isLowerAlphanumeric(last)
+        isDNS1123LabelShape(bytes: text.utf8[...])
+    }
+
+    private static func isDNS1123LabelShape(bytes: Substring.UTF8View) -> Bool {
+        guard let first = bytes.first, let last = bytes.last, isLowerAlphanumeric(byte: first),
+            isLowerAlphanumeric(byte: last)
         else { return false }
-        return text.allSatisfy { isLowerAlphanumeric($0) || $0 == "-" }
+        return bytes.allSatisfy { isLowerAlphanumeric(byte: $0) || $0 == UInt8(ascii: "-") }
     }
 
     /// A DNS-1123 subdomain: dot-separated DNS-1123 labels, at most 253 characters.
     public static func dns1123Subdomain(_ text: String) -> [String] {
         var errors: [String] = []
-        if text.count > dns1123SubdomainMaxLength {
+        if longer(text, than: dns1123SubdomainMaxLength) {
             errors.append("must be no more than \(dns1123SubdomainMaxLength) characters")
         }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        if text.isEmpty || !parts.allSatisfy({ isDNS1123LabelShape(String($0)) }) {
+        let valid: Bool
+        if isSingleByteCharacters(text) {
+            valid = !text.isEmpty
+                && text[...].utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+                    .allSatisfy { isDNS1123LabelShape(bytes: $0) }
+        } else {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            valid = !text.isEmpty && parts.allSatisfy({ isDNS1123LabelShape(String($0)) })
+        }
+        if !valid {
             errors.append(
                 "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
                     + "must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
@@ -61,7 +100,11 @@ public enum NameValidation {
     /// A qualified name (label and annotation keys): an optional DNS subdomain prefix and `/`, then a name
     /// part of at most 63 characters.
     public static func qualifiedName(_ text: String) -> [String] {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts =
+            isSingleByteCharacters(text)
+            ? text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+                .map { String(decoding: $0, as: UTF8.self) }
+            : text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         let name: String
         var errors: [String] = []
         switch parts.count {
@@ -86,7 +129,7 @@ public enum NameValidation {
         if name.isEmpty {
             errors.append("name part must be non-empty")
         } else {
-            if name.count > 63 { errors.append("name part must be no more than 63 characters") }
+            if longer(name, than: 63) { errors.append("name part must be no more than 63 characters") }
             if !isQualifiedPart(name) {
                 errors.append(
                     "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
@@ -100,7 +143,7 @@ public enum NameValidation {
     /// A label value: empty, or at most 63 characters of the qualified-name shape.
     public static func labelValue(_ text: String) -> [String] {
         var errors: [String] = []
-        if text.count > labelValueMaxLength {
+        if longer(text, than: labelValueMaxLength) {
             errors.append("must be no more than \(labelValueMaxLength) characters")
         }
         if !text.isEmpty && !isQualifiedPart(text) {
@@ -145,7 +188,7 @@ extension NameValidation {
     /// A DNS-1035 label (Service names): a DNS-1123 label that starts with a letter.
     public static func dns1035Label(_ text: String) -> [String] {
         var errors: [String] = []
-        if text.count > dns1123LabelMaxLength {
+        if longer(text, than: dns1123LabelMaxLength) {
             errors.append("must be no more than \(dns1123LabelMaxLength) characters")
         }
         let startsWithLetter = text.first.map { $0.isASCII && ("a"..."z").contains($0) } ?? false
@@ -170,7 +213,7 @@ extension NameValidation {
     /// A key of a ConfigMap or Secret: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.` or `..`.
     public static func configMapKey(_ text: String) -> [String] {
         var errors: [String] = []
-        if text.count > dns1123SubdomainMaxLength {
+        if longer(text, than: dns1123SubdomainMaxLength) {
             errors.append("must be no more than \(dns1123SubdomainMaxLength) characters")
         }
         let valid = !text.isEmpty
