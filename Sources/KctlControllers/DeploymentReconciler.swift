@@ -477,11 +477,4 @@ public struct DeploymentReconciler: Reconciler {
         if ta != tb { return ta < tb }
         return a.name < b.name
     }
-
-    static func value(_ given: IntOrString?, default fallback: IntOrStringValue) -> IntOrStringValue {
-        guard let given else { return fallback }
-        if let n = given.intValue { return .count(Int(n)) }
-        if let p = given.percent { return .percent(p) }
-        return fallback
-    }
 }

@@ -66,42 +66,4 @@ import Testing
         let long = names.name(base: String(repeating: "a", count: 70) + "-")
         #expect(long.count == 63)
     }
-
-    @Test func rolloutSurgeAndUnavailable() {
-        let r = RolloutPlanner.resolve(maxSurge: .percent(25), maxUnavailable: .percent(25), desired: 3)
-        #expect(r.surge == 1 && r.unavailable == 0)
-        let zero = RolloutPlanner.resolve(maxSurge: .count(0), maxUnavailable: .count(0), desired: 3)
-        #expect(zero.surge == 0 && zero.unavailable == 1)
-    }
-
-    @Test func rollingUpdateNeverDropsBelowMinimumAvailability() {
-        typealias C = RolloutPlanner.ReplicaSetCounts
-        // desired 3, surge 1, unavailable 0: the new RS may add one pod.
-        let new = C(name: "new", replicas: 0, available: 0)
-        let old = C(name: "old", replicas: 3, available: 3)
-        #expect(RolloutPlanner.newReplicaSetReplicas(desired: 3, maxSurge: 1, new: new, all: [old, new]) == 1)
-        // The new pod is not available yet: the old RS keeps all three.
-        let newOne = C(name: "new", replicas: 1, available: 0)
-        #expect(
-            RolloutPlanner.oldReplicaSetReplicas(desired: 3, maxUnavailable: 0, new: newOne, olds: [old]).map(\.replicas)
-                == [3])
-        // Once it is available, one old pod may go.
-        let newReady = C(name: "new", replicas: 1, available: 1)
-        #expect(
-            RolloutPlanner.oldReplicaSetReplicas(desired: 3, maxUnavailable: 0, new: newReady, olds: [old]).map(
-                \.replicas) == [2])
-        // Unavailable old pods go first, without waiting.
-        let sick = C(name: "old", replicas: 3, available: 1)
-        #expect(
-            RolloutPlanner.oldReplicaSetReplicas(desired: 3, maxUnavailable: 1, new: newOne, olds: [sick]).map(
-                \.replicas) == [2])
-        // At the surge limit the new RS waits.
-        #expect(
-            RolloutPlanner.newReplicaSetReplicas(
-                desired: 3, maxSurge: 1, new: newOne, all: [old, newOne]) == 1)
-        // Scaling a finished rollout down.
-        #expect(
-            RolloutPlanner.newReplicaSetReplicas(
-                desired: 2, maxSurge: 1, new: C(name: "n", replicas: 3, available: 3), all: []) == 2)
-    }
 }

@@ -36,25 +36,3 @@ extension APIServer {
         ])
     }
 }
-
-extension APIServer {
-    /// A strategic merge patch with no list and no `$` directive means exactly what a JSON merge
-    /// patch means, so such a patch is taken as one; any other stays refused (415). Objects take
-    /// real strategic merge patches now (`StrategicMergePatch`); only the scale subresource, whose
-    /// Scale has no lists, still reads them this way.
-    static func plainStrategicMergeAsMergePatch(_ contentType: String?, body: [UInt8]) -> String? {
-        let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
-        guard mediaType == "application/strategic-merge-patch+json", let document = try? JSONValue.parse(body),
-            case .object = document, isPlainMerge(document)
-        else { return contentType }
-        return "application/merge-patch+json"
-    }
-
-    private static func isPlainMerge(_ value: JSONValue) -> Bool {
-        switch value {
-        case .array: return false
-        case .object(let fields): return fields.allSatisfy { !$0.key.hasPrefix("$") && isPlainMerge($0.value) }
-        default: return true
-        }
-    }
-}

@@ -58,7 +58,7 @@ extension APIServer {
         return try await commit(target, name: name, statusOnly: statusOnly, dryRun: isDryRun(query), mutate: mutate)
     }
 
-    private static func patchDocument(_ body: [UInt8]) throws -> JSONValue {
+    static func patchDocument(_ body: [UInt8]) throws -> JSONValue {
         do { return try JSONValue.parse(body) } catch let e as JSONParseError {
             throw StatusError.badRequest("the patch is not valid JSON: \(e.description)")
         }

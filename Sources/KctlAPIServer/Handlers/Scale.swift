@@ -79,22 +79,20 @@ extension APIServer {
             let document = try KubeObject(data: body).value
             transform = { _ in document }
         case .patch:
-            let mediaType = (Self.plainStrategicMergeAsMergePatch(contentType, body: body) ?? "")
-                .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            let document: JSONValue
-            do { document = try JSONValue.parse(body) } catch let e as JSONParseError {
-                throw StatusError.badRequest("the patch is not valid JSON: \(e.description)")
-            }
-            switch mediaType {
-            case "application/merge-patch+json":
+            // A Scale has no lists: a strategic merge patch of it needs no merge keys.
+            let document = try Self.patchDocument(body)
+            switch try PatchType.of(contentType) {
+            case .merge:
                 guard case .object = document else { throw StatusError.badRequest("a merge patch must be a JSON object") }
                 transform = { MergePatch.apply(document, to: $0) }
-            case "application/json-patch+json":
+            case .json:
                 transform = { try JSONPatch.apply(document, to: $0) }
-            default:
+            case .strategic:
+                transform = { try StrategicMergePatch.apply(document, to: $0, meta: .plain) }
+            case .apply:
                 throw StatusError(
                     reason: .unsupportedMediaType, code: 415,
-                    message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json")
+                    message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
             }
         default:
             throw StatusError.methodNotAllowed(
