@@ -184,8 +184,10 @@ let package = Package(
         .target(
             name: "KctlTestSupport",
             dependencies: [
-                "KctlDaemon", "KctlClient", "KctlModel", "KctlSupervisor",
+                "KctlDaemon", "KctlClient", "KctlModel", "KctlSupervisor", "KctlAPIServer", "KctlStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "KctlModelTests", dependencies: ["KctlModel"]),
         .testTarget(name: "KctlStoreTests", dependencies: ["KctlStore", "KctlModel", "KctlTestSupport"]),

@@ -1,11 +1,9 @@
 import Foundation
-import Hummingbird
 import KctlClient
 import KctlModel
 import KctlStore
 import KctlTestSupport
 import Logging
-import ServiceLifecycle
 import Testing
 
 @testable import KctlAPIServer
@@ -390,35 +388,20 @@ struct AgentServer: Sendable {
         logs: (any PodLogSource)? = nil, metrics: (any ResourceMetricsSource)? = nil,
         nodeAdmin: (any NodeAdministration)? = nil, _ body: @escaping @Sendable (AgentServer) async throws -> Void
     ) async throws {
-        let dir = TestFiles.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var logger = Logger(label: "agent-endpoints-test")
-        logger.logLevel = .warning
-        let store = try SQLiteStore(path: dir + "/kctl.db", logger: logger)
-        defer { store.close() }
-        _ = try await store.create(KubeObject(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "default"]]), as: .namespace)
-        let api = APIServer(store: store, logger: logger, podLogs: logs, resourceMetrics: metrics, nodeAdministration: nodeAdmin)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            responder: api, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var result: Result<Void, any Error> = .success(())
-        do {
-            let port = try await withDeadline(seconds: 20) {
-                for await port in ports { return port }
-                throw TestFailure("the API server stopped before listening")
+        try await withTestAPIServer(label: "agent-endpoints-test") { store, logger in
+            APIServer(store: store, logger: logger, podLogs: logs, resourceMetrics: metrics, nodeAdministration: nodeAdmin)
+        } _: { url, store, stop in
+            _ = try await store.create(
+                KubeObject(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "default"]]), as: .namespace)
+            let client = try KubeClient(server: url)
+            do {
+                try await body(AgentServer(client: client, store: store, shutdown: stop))
+            } catch {
+                try? await client.shutdown()
+                throw error
             }
-            let client = try KubeClient(server: "http://127.0.0.1:\(port)")
-            do { try await body(AgentServer(client: client, store: store, shutdown: { await group.triggerGracefulShutdown() })) } catch { result = .failure(error) }
             try? await client.shutdown()
-        } catch {
-            result = .failure(error)
         }
-        await group.triggerGracefulShutdown()
-        _ = await running.result
-        try result.get()
     }
 
     @discardableResult

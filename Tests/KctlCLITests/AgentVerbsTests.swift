@@ -1,12 +1,10 @@
 import Foundation
-import Hummingbird
 import KctlAPIServer
 import KctlClient
 import KctlModel
 import KctlStore
 import KctlTestSupport
 import Logging
-import ServiceLifecycle
 import Testing
 
 @testable import KctlCLI
@@ -348,34 +346,13 @@ struct VerbServer: Sendable {
         logs: (any PodLogSource)? = nil, metrics: (any ResourceMetricsSource)? = nil,
         nodeAdmin: (any NodeAdministration)? = nil, _ body: @escaping @Sendable (VerbServer) async throws -> Void
     ) async throws {
-        let dir = TestFiles.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var logger = Logger(label: "agent-verbs-test")
-        logger.logLevel = .warning
-        let store = try SQLiteStore(path: dir + "/kctl.db", logger: logger)
-        defer { store.close() }
-        let api = APIServer(store: store, logger: logger, podLogs: logs, resourceMetrics: metrics, nodeAdministration: nodeAdmin)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            responder: api, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var result: Result<Void, any Error> = .success(())
-        do {
-            let port = try await withDeadline(seconds: 20) {
-                for await port in ports { return port }
-                throw TestFailure("the API server stopped before listening")
-            }
-            let server = VerbServer(url: "http://127.0.0.1:\(port)", store: store)
+        try await withTestAPIServer(label: "agent-verbs-test") { store, logger in
+            APIServer(store: store, logger: logger, podLogs: logs, resourceMetrics: metrics, nodeAdministration: nodeAdmin)
+        } _: { url, store, _ in
+            let server = VerbServer(url: url, store: store)
             try await server.namespace("default")
             try await body(server)
-        } catch {
-            result = .failure(error)
         }
-        await group.triggerGracefulShutdown()
-        _ = await running.result
-        try result.get()
     }
 
     func kctl(_ arguments: [String]) async -> CommandResult {

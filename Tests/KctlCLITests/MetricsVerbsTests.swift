@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import KctlAPIServer
 import KctlClient
 import KctlMetrics
@@ -7,7 +6,6 @@ import KctlModel
 import KctlStore
 import KctlTestSupport
 import Logging
-import ServiceLifecycle
 import Testing
 
 @testable import KctlCLI
@@ -242,42 +240,21 @@ struct MetricsServer: Sendable {
     static func with(
         pipeline: Bool = true, resources: [PodUsage]? = nil, _ body: @escaping @Sendable (MetricsServer) async throws -> Void
     ) async throws {
-        let dir = TestFiles.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var logger = Logger(label: "metrics-verbs-test")
-        logger.logLevel = .warning
-        let store = try SQLiteStore(path: dir + "/kctl.db", logger: logger)
-        defer { store.close() }
-        let metrics = pipeline
-            ? MetricsPipeline(store: store, resources: resources.map(FixedUsage.init), logger: logger) : nil
-        let api = APIServer(store: store, logger: logger, metricSamples: metrics)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            responder: api, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let running = Task { try await group.run() }
-        var result: Result<Void, any Error> = .success(())
-        do {
-            let port = try await withDeadline(seconds: 20) {
-                for await port in ports { return port }
-                throw TestFailure("the API server stopped before listening")
-            }
-            let url = "http://127.0.0.1:\(port)"
+        try await withTestAPIServer(label: "metrics-verbs-test") { store, logger in
+            let metrics = pipeline
+                ? MetricsPipeline(store: store, resources: resources.map(FixedUsage.init), logger: logger) : nil
+            return APIServer(store: store, logger: logger, metricSamples: metrics)
+        } _: { url, store, _ in
             let server = MetricsServer(url: url, store: store, client: try KubeClient(server: url))
             do {
                 try await server.namespace("default")
                 try await body(server)
             } catch {
-                result = .failure(error)
+                try? await server.client.shutdown()
+                throw error
             }
             try? await server.client.shutdown()
-        } catch {
-            result = .failure(error)
         }
-        await group.triggerGracefulShutdown()
-        _ = await running.result
-        try result.get()
     }
 
     func kctl(_ arguments: [String]) async -> CommandResult {
