@@ -16,29 +16,13 @@ import Testing
         backOff: (base: Duration, cap: Duration) = (.milliseconds(100), .milliseconds(400)),
         _ body: @Sendable (SQLiteStore, PodRuntime, NodeAgents) async throws -> Void
     ) async throws {
-        let dir = try TempDir()
-        let store = try SQLiteStore(path: dir.dbPath, logger: testLogger)
-        defer { store.close() }
-        let runtime = PodRuntime(
-            store: store,
-            options: RuntimeOptions(
-                podsDirectory: dir.path + "/pods", backOffBase: backOff.base, backOffCap: backOff.cap,
-                sampleInterval: .milliseconds(200)),
-            logger: testLogger)
-        try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
-        let agents = NodeAgents(
-            store: store, logger: testLogger, options: AgentOptions(heartbeatInterval: .seconds(1)),
-            runner: runtime.runner(node:))
-        do {
-            try await whileRunning([{ try await agents.run() }, { await runtime.runHousekeeping() }]) {
-                try await body(store, runtime, agents)
-            }
-        } catch {
-            await runtime.shutdown()
-            throw error
+        try await withProcessRuntime {
+            RuntimeOptions(
+                podsDirectory: $0, backOffBase: backOff.base, backOffCap: backOff.cap,
+                sampleInterval: .milliseconds(200))
+        } _: { store, runtime, agents, _ in
+            try await body(store, runtime, agents)
         }
-        #expect(runtime.runningProcesses == 0, "the agents stopped every pod on shutdown")
-        await runtime.shutdown()
     }
 
     func shellPod(

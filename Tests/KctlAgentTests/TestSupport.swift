@@ -112,3 +112,29 @@ func pod(_ name: String, node: String?, namespace: String = "default", toleratio
 
 /// Short intervals for tests that run on the manual clock.
 let testAgentOptions = AgentOptions(heartbeatInterval: .seconds(10), statusReportInterval: .seconds(60))
+
+/// Runs one simulated node's agent with a real process runtime (`options` gets the pods
+/// directory) around `body`; afterwards no process of the runtime is left.
+func withProcessRuntime(
+    _ options: (_ podsDirectory: String) -> RuntimeOptions,
+    _ body: @Sendable (SQLiteStore, PodRuntime, NodeAgents, TempDir) async throws -> Void
+) async throws {
+    let dir = try TempDir()
+    let store = try SQLiteStore(path: dir.dbPath, logger: testLogger)
+    defer { store.close() }
+    let runtime = PodRuntime(store: store, options: options(dir.path + "/pods"), logger: testLogger)
+    try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
+    let agents = NodeAgents(
+        store: store, logger: testLogger, options: AgentOptions(heartbeatInterval: .seconds(1)),
+        runner: runtime.runner(node:))
+    do {
+        try await whileRunning([{ try await agents.run() }, { await runtime.runHousekeeping() }]) {
+            try await body(store, runtime, agents, dir)
+        }
+    } catch {
+        await runtime.shutdown()
+        throw error
+    }
+    #expect(runtime.runningProcesses == 0, "the agents stopped every pod on shutdown")
+    await runtime.shutdown()
+}

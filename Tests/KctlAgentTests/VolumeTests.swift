@@ -14,29 +14,13 @@ import Testing
     /// Runs one node's agent with a process runtime (short back-off, fast volume refresh) around
     /// `body`; afterwards no process of the runtime is left.
     func withRuntime(_ body: @Sendable (SQLiteStore, PodRuntime, TempDir) async throws -> Void) async throws {
-        let dir = try TempDir()
-        let store = try SQLiteStore(path: dir.dbPath, logger: testLogger)
-        defer { store.close() }
-        let runtime = PodRuntime(
-            store: store,
-            options: RuntimeOptions(
-                podsDirectory: dir.path + "/pods", backOffBase: .milliseconds(100), backOffCap: .milliseconds(400),
-                volumeRefreshInterval: .milliseconds(200)),
-            logger: testLogger)
-        try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
-        let agents = NodeAgents(
-            store: store, logger: testLogger, options: AgentOptions(heartbeatInterval: .seconds(1)),
-            runner: runtime.runner(node:))
-        do {
-            try await whileRunning([{ try await agents.run() }, { await runtime.runHousekeeping() }]) {
-                try await body(store, runtime, dir)
-            }
-        } catch {
-            await runtime.shutdown()
-            throw error
+        try await withProcessRuntime {
+            RuntimeOptions(
+                podsDirectory: $0, backOffBase: .milliseconds(100), backOffCap: .milliseconds(400),
+                volumeRefreshInterval: .milliseconds(200))
+        } _: { store, runtime, _, dir in
+            try await body(store, runtime, dir)
         }
-        #expect(runtime.runningProcesses == 0, "the agents stopped every pod on shutdown")
-        await runtime.shutdown()
     }
 
     /// A pod on node-1 with `volumes` and one `/bin/sh -c` container per (name, script, mounts).
