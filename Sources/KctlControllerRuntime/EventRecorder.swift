@@ -273,12 +273,8 @@ public final class EventRecorder: Sendable {
                 event.json["lastTimestamp"] = .string(last)
             }
         }
-        var names: [String] = []
-        for pending in creates {
-            let name = "\(pending.objectName).\(nextSuffix())"
-            names.append(name)
-            writes.append(.create(event(for: pending, name: name), as: .event))
-        }
+        let named = creates.map { ($0, newName(for: $0)) }
+        writes += named.map { .create(event(for: $0.0, name: $0.1), as: .event) }
         let results = await store.write(writes)
         var again: [Pending] = []
         for ((pending, _, _), result) in zip(updates, results.prefix(updates.count)) {
@@ -293,33 +289,31 @@ public final class EventRecorder: Sendable {
                 break
             }
         }
-        for ((pending, name), result) in zip(zip(creates, names), results.dropFirst(updates.count)) {
+        again += settle(named, results.dropFirst(updates.count))
+        // Names are unique per recorder, so a second try is rare and a third rarer still.
+        for _ in 0..<2 where !again.isEmpty {
+            let retry = again.map { ($0, newName(for: $0)) }
+            again = settle(retry, await store.write(retry.map { .create(event(for: $0.0, name: $0.1), as: .event) })[...])
+        }
+    }
+
+    private func newName(for pending: Pending) -> String { "\(pending.objectName).\(nextSuffix())" }
+
+    /// Remembers each Event created under its name; returns those whose name was taken (to try
+    /// again under another), after logging any other failure.
+    private func settle(_ creates: [(Pending, String)], _ results: ArraySlice<StoreWriteResult>) -> [Pending] {
+        var taken: [Pending] = []
+        for ((pending, name), result) in zip(creates, results) {
             switch result {
             case .failed(let error as StatusError) where error.reason == .alreadyExists:
-                again.append(pending)
+                taken.append(pending)
             case .failed(let error):
                 logFailure(pending, error)
             default:
                 remember(pending.key, namespace: pending.namespace, name: name)
             }
         }
-        // Names are unique per recorder, so a second try is rare and a third rarer still.
-        for _ in 0..<2 where !again.isEmpty {
-            let retry = again
-            again = []
-            let creates = retry.map { pending in (pending, "\(pending.objectName).\(nextSuffix())") }
-            let results = await store.write(creates.map { .create(event(for: $0.0, name: $0.1), as: .event) })
-            for ((pending, name), result) in zip(creates, results) {
-                switch result {
-                case .failed(let error as StatusError) where error.reason == .alreadyExists:
-                    again.append(pending)
-                case .failed(let error):
-                    logFailure(pending, error)
-                default:
-                    remember(pending.key, namespace: pending.namespace, name: name)
-                }
-            }
-        }
+        return taken
     }
 
     private func event(for pending: Pending, name: String) -> KubeObject {
