@@ -32,3 +32,13 @@ extension Endpoint {
         return result
     }
 }
+
+extension Array where Element == Endpoint {
+    /// Starting at `start` (any counter value, taken modulo the count) and wrapping around:
+    /// round robin where a failed attempt goes on with the next element.
+    func rotated(by start: Int) -> [Endpoint] {
+        guard count > 1 else { return self }
+        let offset = Int(UInt(bitPattern: start) % UInt(count))
+        return Array(self[offset...] + self[..<offset])
+    }
+}

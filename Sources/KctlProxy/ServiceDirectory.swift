@@ -107,8 +107,7 @@ final class ServiceDirectory: Sendable {
             counters[key] = value &+ 1
             return value
         }
-        let offset = Int(UInt(bitPattern: start) % UInt(endpoints.count))
-        return Array(endpoints[offset...] + endpoints[..<offset])
+        return endpoints.rotated(by: start)
     }
 }
 
@@ -127,13 +126,9 @@ final class ResolvedPort: Sendable {
     /// The ready endpoints, rotated by one more place each call (round robin; a failed attempt
     /// continues with the next element).
     func rotated() -> [Endpoint] {
-        guard case .endpoints(let ready, _) = resolution, ready.count > 1 else {
-            if case .endpoints(let ready, _) = resolution { return ready }
-            return []
-        }
-        let start = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        let offset = Int(UInt(bitPattern: start) % UInt(ready.count))
-        return Array(ready[offset...] + ready[..<offset])
+        guard case .endpoints(let ready, _) = resolution else { return [] }
+        guard ready.count > 1 else { return ready }
+        return ready.rotated(by: next.wrappingAdd(1, ordering: .relaxed).oldValue)
     }
 }
 
