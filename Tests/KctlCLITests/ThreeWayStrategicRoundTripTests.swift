@@ -7,17 +7,11 @@ import Testing
 /// its order), none the previous apply set and the manifest dropped, and everything others added;
 /// and applying the same manifest again changes nothing.
 @Suite struct ThreeWayStrategicRoundTripTests {
-    /// SplitMix64: reproducible from the seed in a failure's message.
+    /// Reproducible from the seed in a failure's message.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        var generator: SplitMix64
+        init(state: UInt64) { generator = SplitMix64(seed: state) }
+        mutating func below(_ n: Int) -> Int { Int(generator.next() % UInt64(n)) }
         mutating func chance() -> Bool { below(2) == 0 }
         /// A random subset of `items` in random order.
         mutating func pick<T>(_ items: [T]) -> [T] {
