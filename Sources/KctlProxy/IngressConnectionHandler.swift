@@ -88,15 +88,12 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         /// Body bytes kept in `buffered`, read while no connection was attached.
         var bufferedBytes = 0
 
-        init(
-            clientHead: HTTPRequestHead, backendHead: HTTPRequestHead, backend: IngressRoutes.Backend,
-            candidates: [Endpoint]
-        ) {
+        init(clientHead: HTTPRequestHead, clientAddress: String?, backend: IngressRoutes.Backend, candidates: [Endpoint]) {
             self.clientHead = clientHead
-            self.backendHead = backendHead
+            self.isUpgrade = ProxyHeaders.isUpgrade(clientHead)
+            self.backendHead = ProxyHeaders.backendRequest(clientHead, clientAddress: clientAddress, upgrade: isUpgrade)
             self.backend = backend
             self.candidates = candidates[...]
-            self.isUpgrade = ProxyHeaders.isUpgrade(clientHead)
             switch clientHead.method {
             case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: self.idempotent = true
             default: self.idempotent = false
@@ -279,14 +276,14 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
                 return
             }
             let exchange = Exchange(
-                clientHead: head, backendHead: ProxyHeaders.backendRequest(head, clientAddress: clientAddress),
+                clientHead: head, clientAddress: clientAddress,
                 backend: backend, candidates: [])
             state = .proxying(exchange)
             hold(exchange, in: held, context: context)
             return
         }
         let exchange = Exchange(
-            clientHead: head, backendHead: ProxyHeaders.backendRequest(head, clientAddress: clientAddress),
+            clientHead: head, clientAddress: clientAddress,
             backend: backend, candidates: candidates)
         state = .proxying(exchange)
         acquire(exchange, context: context, usePool: true)

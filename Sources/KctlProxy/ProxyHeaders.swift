@@ -21,10 +21,11 @@ enum ProxyHeaders {
     /// The request as sent to a backend: HTTP/1.1, hop-by-hop headers removed (except the upgrade
     /// pair of an upgrade), `X-Forwarded-For` extended with the client's address,
     /// `X-Forwarded-Proto: http`, and `X-Forwarded-Host` set from `Host`. `Host` is kept.
-    static func backendRequest(_ head: HTTPRequestHead, clientAddress: String?) -> HTTPRequestHead {
+    /// `upgrade` is `isUpgrade(head)`, when the caller has it already.
+    static func backendRequest(_ head: HTTPRequestHead, clientAddress: String?, upgrade: Bool? = nil) -> HTTPRequestHead {
         var out = head
         out.version = .http1_1
-        let upgrade = isUpgrade(head)
+        let upgrade = upgrade ?? isUpgrade(head)
         removeHopByHop(&out.headers)
         if upgrade {
             out.headers.add(name: "Connection", value: "Upgrade")
