@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 
 /// Runs tasks that must block a thread (a synchronous callback held on purpose, a `waitpid`) on
 /// a dispatch queue of their own instead of Swift's cooperative pool.
@@ -19,19 +19,5 @@ public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}
-
-extension Process {
-    /// Waits until the process has ended (at most `limit`), polling instead of blocking a thread
-    /// of the cooperative pool in `waitUntilExit()`. Returns whether it ended.
-    @discardableResult
-    public func ended(within limit: Duration = .seconds(30)) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while isRunning {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return true
     }
 }

@@ -1,0 +1,15 @@
+import Foundation
+
+extension Process {
+    /// Waits until the process has ended (at most `limit`), polling instead of blocking a thread
+    /// of the cooperative pool in `waitUntilExit()`. Returns whether it ended.
+    @discardableResult
+    public func ended(within limit: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while isRunning {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+}
