@@ -37,19 +37,13 @@ public final class ProcessSupervisor: Sendable {
 
     /// Runs `spec` to completion (exec probes, preStop hooks) with stdout and stderr captured
     /// together, up to `outputLimit` bytes; `spec.output` is ignored. On timeout the whole group
-    /// is killed and reaped, and the result has `timedOut` set and no status (also when it ended on
-    /// its own but later than `timeout`, and the timer fired late). A cancelled task
+    /// is killed and reaped, and the result has `timedOut` set and no status (see
+    /// `SupervisedProcess.exit(within:)`). A cancelled task
     /// kills the group too, then throws `CancellationError`.
     public func run(_ spec: ProcessSpec, timeout: Duration, outputLimit: Int = 10_240) async throws -> RunResult {
         let process = try await spawn(spec, capture: outputLimit)
-        let status = await process.waitForExit(timeout: timeout)
-        // A timer that fired late (a busy machine) must not turn an overrun into a success.
-        if let status, let ran = process.runningTime, ran <= timeout {
+        if let status = await process.exit(within: timeout) {
             return RunResult(status: status, timedOut: false, output: String(decoding: process.capturedOutput, as: UTF8.self))
-        }
-        if status == nil {
-            process.signal(SIGKILL)
-            _ = await process.waitForExit()
         }
         try Task.checkCancellation()
         return RunResult(status: nil, timedOut: true, output: String(decoding: process.capturedOutput, as: UTF8.self))

@@ -77,6 +77,20 @@ public final class SupervisedProcess: Sendable {
         }
     }
 
+    /// The exit status when the process ended within `timeout`; otherwise (or when the task is
+    /// cancelled) the whole group is killed and reaped, and the result is nil. "Within" is how
+    /// long it ran as the supervisor thread saw it: a timer that fires late on a busy machine must
+    /// not turn an overrun into a success.
+    public func exit(within timeout: Duration) async -> ExitStatus? {
+        let status = await waitForExit(timeout: timeout)
+        if let status, let ran = runningTime, ran <= timeout { return status }
+        if status == nil {
+            signal(SIGKILL)
+            _ = await waitForExit()
+        }
+        return nil
+    }
+
     /// Sends `signal` to the whole group; a no-op once the process is gone, so a late signal
     /// never reaches a new group that reused the id.
     public func signal(_ signal: Int32) {

@@ -80,12 +80,10 @@ public struct Kubectl: Sendable {
     /// Runs `kubectl ARGS` to completion (killed after `timeout` seconds), `stdin` on its stdin.
     public func run(_ arguments: [String], stdin: String? = nil, timeout: Double = 60) async throws -> KubectlResult {
         let (process, output) = try await launch(arguments, stdin: stdin)
-        let status = await process.waitForExit(timeout: .milliseconds(Int64(timeout * 1000)))
-        if status == nil { process.signal(SIGKILL) }
-        let final = await process.waitForExit()
+        let status = await process.exit(within: .milliseconds(Int64(timeout * 1000)))
         return KubectlResult(
-            arguments: arguments, stdout: output.stdout, stderr: output.stderr, exitCode: final.exitCode,
-            timedOut: status == nil)
+            arguments: arguments, stdout: output.stdout, stderr: output.stderr,
+            exitCode: (status ?? .signaled(SIGKILL)).exitCode, timedOut: status == nil)
     }
 
     /// Starts `kubectl ARGS` that keeps running (`get -w`, `logs -f`): read its output as it
