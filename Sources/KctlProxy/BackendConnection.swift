@@ -4,7 +4,7 @@ import NIOPosix
 
 /// What a backend connection reports to the client connection it currently serves.
 protocol BackendConnectionDelegate: AnyObject {
-    func backendRead(_ part: HTTPClientResponsePart)
+    func backendRead(_ part: ResponseFramer.Part)
     func backendReadComplete()
     func backendWritabilityChanged(isWritable: Bool)
     /// The connection closed (with the error that closed it, if any).
@@ -19,8 +19,8 @@ final class BackendConnection {
     let endpoint: Endpoint
     let channel: any Channel
     fileprivate let handler: BackendHandler
-    /// Closes the connection when it has idled too long in the pool.
-    var idleTimer: Scheduled<Void>?
+    /// When it went back to the pool (idle connections are closed after a while).
+    var idleSince = NIODeadline.uptimeNanoseconds(0)
 
     private init(endpoint: Endpoint, channel: any Channel, handler: BackendHandler) {
         self.endpoint = endpoint
@@ -46,6 +46,12 @@ final class BackendConnection {
         channel.write(part, promise: nil)
     }
 
+    /// Expects the response to a request about to be written; `unwrapChunks` for an HTTP/1.0
+    /// client, which cannot take a chunked body.
+    func expectResponse(to method: HTTPMethod, unwrapChunks: Bool) {
+        handler.framer.expect(method: method, unwrapChunks: unwrapChunks)
+    }
+
     func flush() { channel.flush() }
 
     /// Resumes reading responses once the client can take more.
@@ -54,8 +60,8 @@ final class BackendConnection {
     func close() { channel.close(promise: nil) }
 
     /// Connects on `eventLoop` (the client connection's: both sides of a proxied request then run
-    /// on one thread and need no locking). 1xx answers are passed on (`100 Continue`), and bytes
-    /// after a `101` stay in the decoder for the switch to raw bytes.
+    /// on one thread and need no locking). Requests go out through NIO's encoder; responses come
+    /// back as bytes framed by a `ResponseFramer`.
     static func connect(
         to endpoint: Endpoint, on eventLoop: any EventLoop, timeout: TimeAmount
     ) -> EventLoopFuture<BackendConnection> {
@@ -66,10 +72,6 @@ final class BackendConnection {
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
                     try operations.addHandler(HTTPRequestEncoder())
-                    try operations.addHandler(
-                        ByteToMessageHandler(
-                            HTTPResponseDecoder(
-                                leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)))
                     try operations.addHandler(BackendHandler())
                 }
             }
@@ -80,27 +82,28 @@ final class BackendConnection {
             }
     }
 
-    /// Takes the HTTP handlers out of the pipeline after a `101`, leaving raw bytes (and whatever
-    /// the decoder held past the response) for the handler added in their place.
+    /// Takes the HTTP handlers out of the pipeline after a `101`, leaving raw bytes for the
+    /// handler added in their place (the bytes that came after the `101` were handed over with it).
     func switchToBytes(adding relay: ByteRelay) throws {
         let operations = channel.pipeline.syncOperations
         try operations.addHandler(relay)
         operations.removeHandler(context: try operations.context(handlerType: BackendHandler.self), promise: nil)
         operations.removeHandler(context: try operations.context(handlerType: HTTPRequestEncoder.self), promise: nil)
-        operations.removeHandler(
-            context: try operations.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
     }
 }
 
-/// Passes a backend connection's responses to its delegate and reads only while the client can
-/// take more.
+/// Frames a backend connection's responses, passes their parts to its delegate, and reads only
+/// while the client can take more.
 private final class BackendHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
     weak var delegate: (any BackendConnectionDelegate)?
     var onIdleClose: (() -> Void)?
+    var framer = ResponseFramer()
+    /// The parts of one read, kept to reuse the storage.
+    private var parts: [ResponseFramer.Part] = []
     private var context: ChannelHandlerContext?
     private var readPending = false
     private var error: (any Error)?
@@ -114,13 +117,29 @@ private final class BackendHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if let delegate {
-            delegate.backendRead(part)
-        } else {
+        var buffer = unwrapInboundIn(data)
+        guard delegate != nil else {
             // A response nobody asked for: the connection is out of step; drop it.
             context.close(promise: nil)
+            return
         }
+        var parts = self.parts
+        self.parts = []
+        do {
+            try framer.feed(&buffer, into: &parts)
+            deliver(&parts)
+        } catch {
+            // What was complete goes on first (a response may have ended before the bad bytes).
+            deliver(&parts)
+            errorCaught(context: context, error: error)
+        }
+    }
+
+    /// Hands the parts to the delegate of the moment (an ended response leaves it nil).
+    private func deliver(_ parts: inout [ResponseFramer.Part]) {
+        for part in parts { delegate?.backendRead(part) }
+        parts.removeAll(keepingCapacity: true)
+        self.parts = parts
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -133,6 +152,14 @@ private final class BackendHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A body that runs until the close ends here.
+        var parts: [ResponseFramer.Part] = []
+        do {
+            try framer.inputEnded(into: &parts)
+        } catch {
+            if self.error == nil { self.error = error }
+        }
+        deliver(&parts)
         if let delegate {
             self.delegate = nil
             delegate.backendClosed(error: error)

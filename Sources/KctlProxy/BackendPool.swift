@@ -3,14 +3,16 @@ import NIOCore
 
 /// Idle keep-alive connections to endpoints, one pool per event loop so that a client connection
 /// only ever borrows connections of its own loop (no locks on the request path). A few per
-/// endpoint are kept; an idle one is closed after `idleTimeout`, and dropped when the backend
-/// closes it.
+/// endpoint are kept; an idle one is closed once `idleTimeout` has passed (checked by one timer),
+/// and dropped when the backend closes it.
 final class BackendPool {
     let eventLoop: any EventLoop
     let maxIdlePerEndpoint: Int
     let idleTimeout: TimeAmount
     private var idle: [Endpoint: [BackendConnection]] = [:]
     private var closed = false
+    /// The pending look for connections idle too long, while any idles.
+    private var sweep: Scheduled<Void>?
 
     init(eventLoop: any EventLoop, maxIdlePerEndpoint: Int, idleTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -21,8 +23,6 @@ final class BackendPool {
     /// The most recently used idle connection to `endpoint`, if any is still open.
     func take(_ endpoint: Endpoint) -> BackendConnection? {
         while let connection = idle[endpoint]?.popLast() {
-            connection.idleTimer?.cancel()
-            connection.idleTimer = nil
             connection.onIdleClose = nil
             if connection.isActive { return connection }
         }
@@ -41,8 +41,27 @@ final class BackendPool {
             guard let self, let connection else { return }
             self.remove(connection)
         }
-        connection.idleTimer = eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak connection] in
-            connection?.close()
+        connection.idleSince = .now()
+        if sweep == nil { scheduleSweep(at: connection.idleSince + idleTimeout) }
+    }
+
+    /// Closes the connections idle for `idleTimeout`, then looks again when the next one will
+    /// have been. One timer per pool, not one per pooled connection: a connection goes in and
+    /// out of the pool with every request.
+    private func scheduleSweep(at deadline: NIODeadline) {
+        sweep = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
+            self.sweep = nil
+            let expired = NIODeadline.now() - self.idleTimeout
+            var oldest: NIODeadline?
+            for connection in self.idle.values.joined() {
+                if connection.idleSince <= expired {
+                    connection.close()
+                } else {
+                    oldest = min(oldest ?? connection.idleSince, connection.idleSince)
+                }
+            }
+            if let oldest { self.scheduleSweep(at: oldest + self.idleTimeout) }
         }
     }
 
@@ -51,10 +70,9 @@ final class BackendPool {
         closed = true
         let all = idle.values.flatMap { $0 }
         idle = [:]
-        for connection in all {
-            connection.idleTimer?.cancel()
-            connection.close()
-        }
+        sweep?.cancel()
+        sweep = nil
+        for connection in all { connection.close() }
     }
 
     private func remove(_ connection: BackendConnection) {

@@ -55,8 +55,8 @@ final class IngressShared: Sendable {
 /// noticed and ends the wait.
 final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// One request, its backend and its response.
     final class Exchange {
@@ -81,8 +81,6 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         var responseStarted = false
         var responseKeepAlive = true
         var clientKeepAlive: Bool
-        /// A `101` came for an upgrade request: switch to bytes at its end.
-        var switching = false
         /// While held for the Service to wake: the place in `HeldRequests` and the timeout.
         var hold: (id: UInt64, timer: Scheduled<Void>)?
         /// Body bytes kept in `buffered`, read while no connection was attached.
@@ -174,11 +172,24 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if !(error is HTTPParserError) {
+        guard error is HTTPParserError else {
             shared.logger.debug("ingress: client \(clientAddress ?? "?"): \(error)")
+            close(context)
+            return
+        }
+        // A request that does not parse gets a 400 when no answer is under way, then the connection ends.
+        if case .idle = state {
+            state = .closing
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(Self.badRequest), promise: nil)
+            context.eventLoop.assumeIsolated().execute { channel.close(promise: nil) }
+            return
         }
         close(context)
     }
+
+    private static let badRequest = ByteBuffer(
+        string: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
     func read(context: ChannelHandlerContext) {
         if mayRead {
@@ -450,6 +461,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         exchange.connection = connection
         exchange.reused = reused
         connection.delegate = self
+        connection.expectResponse(
+            to: exchange.clientHead.method, unwrapChunks: exchange.clientHead.version == .http1_0)
         connection.write(.head(exchange.backendHead))
         let buffered = exchange.buffered
         exchange.buffered = []
@@ -472,35 +485,36 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         // connection cannot be trusted for another request.
         let awaitsContinue = head.headers["expect"].contains { $0.lowercased() == "100-continue" }
         let keepAlive = head.isKeepAlive && !ProxyHeaders.isUpgrade(head) && (requestEnded || !awaitsContinue)
-        var body = context.channel.allocator.buffer(capacity: message.utf8.count + 1)
-        body.writeString(message)
-        body.writeString("\n")
         var headers = HTTPHeaders([
-            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(body.readableBytes)),
+            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(message.utf8.count + 1)),
         ])
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
-            promise: nil)
-        if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        endResponse(keepAlive: keepAlive, trailers: nil, context: context)
+        var out = context.channel.allocator.buffer(capacity: 160 + message.utf8.count)
+        ProxyHeaders.write(HTTPResponseHead(version: head.version, status: status, headers: headers), to: &out)
+        if head.method != .HEAD {
+            out.writeString(message)
+            out.writeString("\n")
+        }
+        context.write(wrapOutboundOut(out), promise: nil)
+        endResponse(keepAlive: keepAlive, context: context)
         if keepAlive {
             state = requestEnded ? .idle : .discarding
             processQueued(context: context)
         }
     }
 
-    /// Writes the end of a response; closes the client connection once it is out unless kept alive.
-    private func endResponse(keepAlive: Bool, trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+    /// Sends a response's bytes on; closes the client connection once they are out unless kept alive.
+    private func endResponse(keepAlive: Bool, context: ChannelHandlerContext) {
         guard !keepAlive else {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            context.flush()
             return
         }
         state = .closing
         let channel = context.channel
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: written)
+        // Writes complete in order: an empty one's completion marks the end of the response.
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
     }
 
     private func close(_ context: ChannelHandlerContext) {
@@ -514,28 +528,27 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         context.close(promise: nil)
     }
 
-    /// Both connections become a byte relay after a `101`: the relays go in, every HTTP handler
-    /// comes out (the request decoder last, handing the relay any bytes it holds).
-    private func switchToBytes(_ exchange: Exchange, context: ChannelHandlerContext) {
+    /// Both connections become a byte relay after a `101`: its head and the bytes after it go to
+    /// the client, the relays go in, every HTTP handler comes out (the request decoder last,
+    /// handing the relay any bytes it holds).
+    private func switchToBytes(
+        _ exchange: Exchange, head: ResponseFramer.Head, leftover: ByteBuffer, context: ChannelHandlerContext
+    ) {
         guard let connection = exchange.connection else { return }
         exchange.connection = nil
         connection.delegate = nil
         state = .switched
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(
+            wrapOutboundOut(ProxyHeaders.clientResponse(head, version: exchange.clientHead.version, keepAlive: true)),
+            promise: nil)
+        if leftover.readableBytes > 0 { context.write(wrapOutboundOut(leftover), promise: nil) }
+        context.flush()
         let (clientRelay, backendRelay) = ByteRelay.pair()
         do {
             let operations = context.pipeline.syncOperations
             try operations.addHandler(clientRelay)
             try connection.switchToBytes(adding: backendRelay)
             operations.removeHandler(context: context, promise: nil)
-            if let handler = try? operations.context(handlerType: HTTPServerProtocolErrorHandler.self) {
-                operations.removeHandler(context: handler, promise: nil)
-            }
-            if let handler = try? operations.context(handlerType: NIOHTTPResponseHeadersValidator.self) {
-                operations.removeHandler(context: handler, promise: nil)
-            }
-            operations.removeHandler(
-                context: try operations.context(handlerType: HTTPResponseEncoder.self), promise: nil)
             operations.removeHandler(
                 context: try operations.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self),
                 promise: nil)
@@ -556,47 +569,49 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 extension IngressConnectionHandler: BackendConnectionDelegate {
     var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
-    func backendRead(_ part: HTTPClientResponsePart) {
+    func backendRead(_ part: ResponseFramer.Part) {
         guard case .proxying(let exchange) = state, let context else { return }
+        let version = exchange.clientHead.version
         switch part {
+        case .head(let head) where head.isInformational:
+            context.writeAndFlush(
+                wrapOutboundOut(ProxyHeaders.clientResponse(head, version: version, keepAlive: true)), promise: nil)
         case .head(let head):
-            let status = head.status.code
-            if (100..<200).contains(status) && status != 101 {
-                var informational = ProxyHeaders.switchingResponse(head, version: exchange.clientHead.version)
-                ProxyHeaders.removeHopByHop(&informational.headers)
-                context.writeAndFlush(wrapOutboundOut(.head(informational)), promise: nil)
-                return
-            }
             exchange.responseStarted = true
             exchange.replay = nil
-            if status == 101 && exchange.isUpgrade {
-                exchange.switching = true
-                let head = ProxyHeaders.switchingResponse(head, version: exchange.clientHead.version)
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-                return
-            }
-            exchange.responseKeepAlive = head.isKeepAlive
-            if exchange.clientHead.version == .http1_0 && head.headers["content-length"].isEmpty {
-                // An HTTP/1.0 client cannot take a chunked body: the end of the connection ends it.
-                exchange.clientKeepAlive = false
-            }
+            exchange.responseKeepAlive = head.keepAlive && !head.endsWithClose
+            // A body that ends with the backend's close, or one unwrapped from its chunks for an
+            // HTTP/1.0 client, ends the client connection too.
+            let unwrapped = version == .http1_0 && head.chunked
+            if head.endsWithClose || unwrapped { exchange.clientKeepAlive = false }
             let out = ProxyHeaders.clientResponse(
-                head, version: exchange.clientHead.version, keepAlive: exchange.clientKeepAlive)
-            context.write(wrapOutboundOut(.head(out)), promise: nil)
+                head, version: version, keepAlive: exchange.clientKeepAlive, unwrapped: unwrapped)
+            context.write(wrapOutboundOut(out), promise: nil)
         case .body(let buffer):
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
-            if exchange.switching {
-                switchToBytes(exchange, context: context)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        case .end:
+            finish(exchange, context: context)
+        case .switched(let head, let leftover):
+            exchange.responseStarted = true
+            exchange.replay = nil
+            guard exchange.isUpgrade else {
+                // A switch nobody asked for: nothing of it has reached the client yet.
+                exchange.connection?.delegate = nil
+                exchange.connection?.close()
+                exchange.connection = nil
+                shared.logger.warning("ingress: a backend of \(exchange.backend.serviceKey) switched protocols unasked")
+                respond(
+                    .badGateway, "a backend of service \(exchange.backend.serviceKey) switched protocols unasked",
+                    to: exchange.clientHead, requestEnded: exchange.requestEnded, context: context)
                 return
             }
-            finish(exchange, trailers: trailers, context: context)
+            switchToBytes(exchange, head: head, leftover: leftover, context: context)
         }
     }
 
     /// The response is complete: the backend connection goes back to the pool if both sides of
     /// the exchange ended cleanly, and the client connection takes its next request.
-    private func finish(_ exchange: Exchange, trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+    private func finish(_ exchange: Exchange, context: ChannelHandlerContext) {
         if let connection = exchange.connection {
             exchange.connection = nil
             connection.delegate = nil
@@ -606,7 +621,7 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
                 connection.close()
             }
         }
-        endResponse(keepAlive: exchange.clientKeepAlive, trailers: trailers, context: context)
+        endResponse(keepAlive: exchange.clientKeepAlive, context: context)
         guard exchange.clientKeepAlive else { return }
         state = exchange.requestEnded ? .idle : .discarding
         processQueued(context: context)

@@ -165,14 +165,13 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
                 clients.withLock { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in _ = clients.withLock { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
-                    // An upgrade configuration without upgraders only makes the request decoder keep
-                    // the bytes after an upgrade request for the relay, instead of dropping them.
-                    // No outbound header validation: response heads are a backend's, already
-                    // parsed (the decoder rejects what the validator would), or the proxy's own.
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withServerUpgrade: ([], { _ in }), withErrorHandling: true,
-                        withOutboundHeaderValidation: false)
-                    try channel.pipeline.syncOperations.addHandler(IngressConnectionHandler(shared: shared))
+                    // Requests are decoded; responses go out as bytes (a backend's as it sent
+                    // them, see `ResponseFramer`), so there is no response encoder. The decoder
+                    // keeps the bytes after an upgrade request for the relay.
+                    let operations = channel.pipeline.syncOperations
+                    try operations.addHandler(
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
+                    try operations.addHandler(IngressConnectionHandler(shared: shared))
                 }
             }
             .bind(host: host, port: port)

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// How the ingress proxy rewrites request and response heads: hop-by-hop headers stay on their
@@ -70,6 +71,65 @@ enum ProxyHeaders {
         return out
     }
 
+    /// A backend's response head as the client gets it: the bytes as received when nothing in
+    /// them has to change (same version, no hop-by-hop header, the connection kept), else
+    /// rewritten by `clientResponse` (or for a `1xx`, `switchingResponse`, without hop-by-hop
+    /// headers but for a `101`'s). `unwrapped`: the chunks of the body reach the client unwrapped,
+    /// so `Transfer-Encoding` goes too.
+    static func clientResponse(
+        _ head: ResponseFramer.Head, version: HTTPVersion, keepAlive: Bool, unwrapped: Bool = false
+    ) -> ByteBuffer {
+        let informational = (100..<200).contains(head.status)
+        if head.version == version, !head.hasHopByHop || head.status == 101, !unwrapped,
+            informational || (keepAlive && version == .http1_1)
+        {
+            return head.bytes
+        }
+        var parsed = parseResponseHead(head)
+        if head.status == 101 {
+            parsed = switchingResponse(parsed, version: version)
+        } else if informational {
+            parsed = switchingResponse(parsed, version: version)
+            removeHopByHop(&parsed.headers)
+        } else {
+            parsed = clientResponse(parsed, version: version, keepAlive: keepAlive)
+            if unwrapped { parsed.headers.remove(name: "Transfer-Encoding") }
+        }
+        var out = ByteBuffer()
+        out.reserveCapacity(head.bytes.readableBytes + 32)
+        write(parsed, to: &out)
+        return out
+    }
+
+    /// The head `ResponseFramer` has checked, as NIO's type (the slow path of a rewrite).
+    static func parseResponseHead(_ head: ResponseFramer.Head) -> HTTPResponseHead {
+        let text = String(decoding: head.bytes.readableBytesView, as: UTF8.self)
+        // "\r\n" is one Character: splitting on newlines takes either line end.
+        var lines = text.split(whereSeparator: \.isNewline)[...]
+        let statusLine = lines.popFirst() ?? ""
+        let reason = statusLine.dropFirst(13)
+        var headers = HTTPHeaders()
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.add(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingSpaces())
+        }
+        return HTTPResponseHead(
+            version: head.version, status: HTTPResponseStatus(statusCode: head.status, reasonPhrase: String(reason)),
+            headers: headers)
+    }
+
+    /// Writes a response head in HTTP/1.x form.
+    static func write(_ head: HTTPResponseHead, to buffer: inout ByteBuffer) {
+        buffer.writeString("HTTP/\(head.version.major).\(head.version.minor) \(head.status.code) \(head.status.reasonPhrase)\r\n")
+        for (name, value) in head.headers {
+            buffer.writeString(name)
+            buffer.writeString(": ")
+            buffer.writeString(value)
+            buffer.writeString("\r\n")
+        }
+        buffer.writeString("\r\n")
+    }
+
     /// Removes the hop-by-hop headers and those `Connection` names. One pass over the headers
     /// when there is none (most messages), and no copy.
     static func removeHopByHop(_ headers: inout HTTPHeaders) {
@@ -107,7 +167,8 @@ enum ProxyHeaders {
 }
 
 extension Substring {
-    fileprivate func trimmingSpaces() -> String {
+    /// Without the spaces and tabs around it.
+    func trimmingSpaces() -> String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

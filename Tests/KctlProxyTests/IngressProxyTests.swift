@@ -147,6 +147,34 @@ import Testing
         }
     }
 
+    /// An HTTP/1.0 client cannot take chunks: it gets the data unwrapped, framed by the close.
+    @Test func anHTTP10ClientGetsAChunkedBodyUnwrapped() async throws {
+        try await withSetup { setup in
+            try await withTCPConnection(host: "127.0.0.1", port: setup.port) { connection in
+                try await connection.write("GET /a/large?bytes=100000 HTTP/1.0\r\nHost: test.local\r\n\r\n")
+                let head = try #require(try await connection.readHead())
+                #expect(head.hasPrefix("HTTP/1.0 200 OK\r\n"))
+                #expect(!head.lowercased().contains("transfer-encoding"))
+                #expect(head.lowercased().contains("connection: close"))
+                #expect(head.contains("X-Backend: a"))
+                let body = try #require(try await connection.read(count: 100_000))
+                #expect(body.allSatisfy { $0 == UInt8(ascii: "x") })
+                #expect(try await connection.closesWithoutData())
+            }
+        }
+    }
+
+    @Test func aRequestThatDoesNotParseGets400() async throws {
+        try await withSetup { setup in
+            try await withTCPConnection(host: "127.0.0.1", port: setup.port) { connection in
+                try await connection.write("GET /a/x HTTP/1.1\r\nHost test.local\r\n\r\n")
+                let head = try #require(try await connection.readHead())
+                #expect(head.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+                #expect(try await connection.closesWithoutData())
+            }
+        }
+    }
+
     @Test func retriesOnAnotherEndpointWhenAConnectFails() async throws {
         try await withSetup { setup in
             // .9 has no listener; every request still lands on a.
