@@ -42,8 +42,9 @@ final class BackendConnection {
 
     var isActive: Bool { channel.isActive }
 
-    func write(_ part: HTTPClientRequestPart) {
-        channel.write(part, promise: nil)
+    /// Writes request bytes (sent at the next `flush`).
+    func write(_ bytes: ByteBuffer) {
+        channel.write(bytes, promise: nil)
     }
 
     /// Expects the response to a request about to be written; `unwrapChunks` for an HTTP/1.0
@@ -60,8 +61,8 @@ final class BackendConnection {
     func close() { channel.close(promise: nil) }
 
     /// Connects on `eventLoop` (the client connection's: both sides of a proxied request then run
-    /// on one thread and need no locking). Requests go out through NIO's encoder; responses come
-    /// back as bytes framed by a `ResponseFramer`.
+    /// on one thread and need no locking). Requests go out as the bytes the client connection
+    /// made of them; responses come back as bytes framed by a `ResponseFramer`.
     static func connect(
         to endpoint: Endpoint, on eventLoop: any EventLoop, timeout: TimeAmount
     ) -> EventLoopFuture<BackendConnection> {
@@ -70,9 +71,7 @@ final class BackendConnection {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let operations = channel.pipeline.syncOperations
-                    try operations.addHandler(HTTPRequestEncoder())
-                    try operations.addHandler(BackendHandler())
+                    try channel.pipeline.syncOperations.addHandler(BackendHandler())
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
@@ -82,13 +81,12 @@ final class BackendConnection {
             }
     }
 
-    /// Takes the HTTP handlers out of the pipeline after a `101`, leaving raw bytes for the
-    /// handler added in their place (the bytes that came after the `101` were handed over with it).
+    /// Takes the response framing out of the pipeline after a `101`, leaving raw bytes for the
+    /// handler added in its place (the bytes that came after the `101` were handed over with it).
     func switchToBytes(adding relay: ByteRelay) throws {
         let operations = channel.pipeline.syncOperations
         try operations.addHandler(relay)
         operations.removeHandler(context: try operations.context(handlerType: BackendHandler.self), promise: nil)
-        operations.removeHandler(context: try operations.context(handlerType: HTTPRequestEncoder.self), promise: nil)
     }
 }
 
@@ -96,8 +94,8 @@ final class BackendConnection {
 /// while the client can take more.
 private final class BackendHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     weak var delegate: (any BackendConnectionDelegate)?
     var onIdleClose: (() -> Void)?

@@ -33,12 +33,29 @@ extension Endpoint {
     }
 }
 
-extension Array where Element == Endpoint {
-    /// Starting at `start` (any counter value, taken modulo the count) and wrapping around:
-    /// round robin where a failed attempt goes on with the next element.
-    func rotated(by start: Int) -> [Endpoint] {
-        guard count > 1 else { return self }
-        let offset = Int(UInt(bitPattern: start) % UInt(count))
-        return Array(self[offset...] + self[..<offset])
+/// Endpoints in round-robin order: each one once, from a start (any counter value, taken modulo
+/// the count) and wrapping around, so that a failed attempt goes on with the next. Shares the
+/// array instead of copying it rotated (the ingress makes one per request).
+struct EndpointCycle {
+    private let endpoints: [Endpoint]
+    private var next: Int
+    private var left: Int
+
+    init(_ endpoints: [Endpoint] = [], start: Int = 0) {
+        self.endpoints = endpoints
+        self.next = endpoints.isEmpty ? 0 : Int(UInt(bitPattern: start) % UInt(endpoints.count))
+        self.left = endpoints.count
+    }
+
+    /// The endpoint to try now.
+    var first: Endpoint? { left > 0 ? endpoints[next] : nil }
+
+    var isEmpty: Bool { left == 0 }
+
+    /// Moves on to the next endpoint.
+    mutating func removeFirst() {
+        guard left > 0 else { return }
+        left -= 1
+        next = next + 1 == endpoints.count ? 0 : next + 1
     }
 }

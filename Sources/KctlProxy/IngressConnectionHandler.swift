@@ -61,20 +61,24 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     /// One request, its backend and its response.
     final class Exchange {
         let clientHead: HTTPRequestHead
-        let backendHead: HTTPRequestHead
+        /// The request head as the backend gets it, in bytes (`ProxyHeaders.backendRequest`).
+        let backendHead: ByteBuffer
+        /// The client sent its body in chunks: NIO's decoder unwrapped them, and they are
+        /// wrapped again for the backend, which gets the same `Transfer-Encoding`.
+        let chunkedBody: Bool
         let backend: IngressRoutes.Backend
         let isUpgrade: Bool
         let idempotent: Bool
         /// Endpoints not tried yet, the current one first.
-        var candidates: ArraySlice<Endpoint>
+        var candidates: EndpointCycle
         var connectErrors: [String] = []
         var connection: BackendConnection?
         var reused = false
-        /// Parts received while no backend connection is attached, to write once one is.
-        var buffered: [HTTPClientRequestPart] = []
-        /// Every part received, to send again on a fresh connection; nil once over the limit or
+        /// Body bytes received while no backend connection is attached, to write once one is.
+        var buffered: [ByteBuffer] = []
+        /// The body bytes sent, to send again on a fresh connection; nil once over the limit or
         /// once the response has started.
-        var replay: [HTTPClientRequestPart]? = []
+        var replay: [ByteBuffer]? = []
         var replayBytes = 0
         var requestEnded = false
         var requestSent = false
@@ -86,12 +90,20 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         /// Body bytes kept in `buffered`, read while no connection was attached.
         var bufferedBytes = 0
 
-        init(clientHead: HTTPRequestHead, clientAddress: String?, backend: IngressRoutes.Backend, candidates: [Endpoint]) {
+        init(
+            clientHead: HTTPRequestHead, clientAddress: String?, backend: IngressRoutes.Backend,
+            candidates: EndpointCycle
+        ) {
             self.clientHead = clientHead
             self.isUpgrade = ProxyHeaders.isUpgrade(clientHead)
-            self.backendHead = ProxyHeaders.backendRequest(clientHead, clientAddress: clientAddress, upgrade: isUpgrade)
+            var backendHead = ByteBuffer()
+            ProxyHeaders.write(
+                ProxyHeaders.backendRequest(clientHead, clientAddress: clientAddress, upgrade: isUpgrade),
+                to: &backendHead)
+            self.backendHead = backendHead
+            self.chunkedBody = ProxyHeaders.isChunked(clientHead.headers)
             self.backend = backend
-            self.candidates = candidates[...]
+            self.candidates = candidates
             switch clientHead.method {
             case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: self.idempotent = true
             default: self.idempotent = false
@@ -121,6 +133,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var queued = CircularBuffer<HTTPServerRequestPart>()
     private var readPending = false
     private var clientAddress: String?
+    /// The last `Host` of this connection's requests, and its normalized form.
+    private var lastHost: (raw: String, normalized: String)?
     /// The last backend this connection resolved, and to what.
     private var lastResolved: (backend: IngressRoutes.Backend, port: ResolvedPort)?
 
@@ -240,11 +254,26 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         case (.head(let head), .idle):
             start(head, context: context)
         case (.body(let buffer), .proxying(let exchange)):
-            forward(.body(.byteBuffer(buffer)), exchange)
+            guard exchange.chunkedBody else {
+                forward(buffer, exchange)
+                return
+            }
+            guard buffer.readableBytes > 0 else { return }
+            forward(ByteBuffer(string: String(buffer.readableBytes, radix: 16) + "\r\n"), exchange)
+            forward(buffer, exchange)
+            forward(Self.lineEnd, exchange)
         case (.end(let trailers), .proxying(let exchange)):
             exchange.requestEnded = true
-            forward(.end(trailers), exchange)
-            exchange.connection?.flush()
+            if exchange.chunkedBody {
+                var end = ByteBuffer(string: "0\r\n")
+                for (name, value) in trailers ?? [:] { end.writeString("\(name): \(value)\r\n") }
+                end.writeString("\r\n")
+                forward(end, exchange)
+            }
+            if let connection = exchange.connection {
+                exchange.requestSent = true
+                connection.flush()
+            }
         case (.end, .discarding):
             state = .idle
             processQueued(context: context)
@@ -267,9 +296,11 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let host = head.headers["host"].first ?? ""
+        let host = head.headers.first(name: "host") ?? ""
+        if lastHost?.raw != host { lastHost = (host, IngressRoutes.normalizedHost(host)) }
+        let normalized = lastHost!.normalized
         let path = IngressRoutes.requestPath(head.uri)
-        guard let backend = shared.routes.withLock({ $0.route(host: host, requestPath: path) }) else {
+        guard let backend = shared.routes.withLock({ $0.route(normalizedHost: normalized, requestPath: path) }) else {
             respond(.notFound, "no ingress rule for \(host) \(path)", to: head, requestEnded: false, context: context)
             return
         }
@@ -288,7 +319,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             }
             let exchange = Exchange(
                 clientHead: head, clientAddress: clientAddress,
-                backend: backend, candidates: [])
+                backend: backend, candidates: EndpointCycle())
             state = .proxying(exchange)
             hold(exchange, in: held, context: context)
             return
@@ -378,7 +409,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         let candidates = resolved.rotated()
         guard !candidates.isEmpty else { return }
         endHold(exchange)
-        exchange.candidates = candidates[...]
+        exchange.candidates = candidates
         acquire(exchange, context: context, usePool: true)
     }
 
@@ -401,22 +432,23 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         shared.held?.release(service: exchange.backend.serviceKey, id: hold.id)
     }
 
-    /// Sends a part of the request on, or keeps it until a connection is attached.
-    private func forward(_ part: HTTPClientRequestPart, _ exchange: Exchange) {
+    private static let lineEnd = ByteBuffer(string: "\r\n")
+
+    /// Sends bytes of the request body on, or keeps them until a connection is attached.
+    private func forward(_ bytes: ByteBuffer, _ exchange: Exchange) {
         if exchange.replay != nil {
-            if case .body(.byteBuffer(let buffer)) = part { exchange.replayBytes += buffer.readableBytes }
+            exchange.replayBytes += bytes.readableBytes
             if exchange.replayBytes > shared.replayLimit {
                 exchange.replay = nil
             } else {
-                exchange.replay?.append(part)
+                exchange.replay?.append(bytes)
             }
         }
         if let connection = exchange.connection {
-            connection.write(part)
-            if case .end = part { exchange.requestSent = true }
+            connection.write(bytes)
         } else {
-            if case .body(.byteBuffer(let buffer)) = part { exchange.bufferedBytes += buffer.readableBytes }
-            exchange.buffered.append(part)
+            exchange.bufferedBytes += bytes.readableBytes
+            exchange.buffered.append(bytes)
         }
     }
 
@@ -463,13 +495,11 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         connection.delegate = self
         connection.expectResponse(
             to: exchange.clientHead.method, unwrapChunks: exchange.clientHead.version == .http1_0)
-        connection.write(.head(exchange.backendHead))
+        connection.write(exchange.backendHead)
         let buffered = exchange.buffered
         exchange.buffered = []
-        for part in buffered {
-            connection.write(part)
-            if case .end = part { exchange.requestSent = true }
-        }
+        for bytes in buffered { connection.write(bytes) }
+        exchange.requestSent = exchange.requestEnded
         connection.flush()
         resumeReading()
     }
@@ -655,7 +685,7 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
             return
         }
         shared.logger.warning("ingress: \(endpoint) of \(exchange.backend.serviceKey) failed: \(reason)")
-        exchange.candidates = []
+        exchange.candidates = EndpointCycle()
         respond(
             .badGateway, "backend \(endpoint) of service \(exchange.backend.serviceKey) failed: \(reason)",
             to: exchange.clientHead, requestEnded: exchange.requestEnded, context: context)

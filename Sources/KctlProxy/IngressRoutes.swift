@@ -174,12 +174,12 @@ public struct IngressRoutes: Sendable {
     ///   - host: the `Host` header (a port and letter case are ignored).
     ///   - path: the request target's path; a query or fragment is ignored.
     public func route(host: String, path: String) -> Backend? {
-        route(host: host, requestPath: Self.requestPath(path))
+        route(normalizedHost: Self.normalizedHost(host), requestPath: Self.requestPath(path))
     }
 
-    /// `route(host:path:)` for a path already reduced by `requestPath`.
-    func route(host: String, requestPath path: String) -> Backend? {
-        let host = Self.normalizedHost(host)
+    /// `route(host:path:)` for a host already made `normalizedHost` and a path already reduced by
+    /// `requestPath`.
+    func route(normalizedHost host: String, requestPath path: String) -> Backend? {
         if let rules = exactHosts[host], let rule = rules.first(where: { $0.matches(path) }) {
             return rule.backend
         }

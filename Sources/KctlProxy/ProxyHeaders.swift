@@ -118,10 +118,27 @@ enum ProxyHeaders {
             headers: headers)
     }
 
+    /// Writes a request head in HTTP/1.x form.
+    static func write(_ head: HTTPRequestHead, to buffer: inout ByteBuffer) {
+        buffer.writeString("\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)\r\n")
+        write(head.headers, to: &buffer)
+    }
+
+    /// Whether a message's body is chunked (`Transfer-Encoding` ends with `chunked`).
+    static func isChunked(_ headers: HTTPHeaders) -> Bool {
+        guard let last = headers[canonicalForm: "transfer-encoding"].last else { return false }
+        return equalIgnoringCase(String(last), "chunked")
+    }
+
     /// Writes a response head in HTTP/1.x form.
     static func write(_ head: HTTPResponseHead, to buffer: inout ByteBuffer) {
         buffer.writeString("HTTP/\(head.version.major).\(head.version.minor) \(head.status.code) \(head.status.reasonPhrase)\r\n")
-        for (name, value) in head.headers {
+        write(head.headers, to: &buffer)
+    }
+
+    /// Writes header lines and the blank line after them.
+    static func write(_ headers: HTTPHeaders, to buffer: inout ByteBuffer) {
+        for (name, value) in headers {
             buffer.writeString(name)
             buffer.writeString(": ")
             buffer.writeString(value)

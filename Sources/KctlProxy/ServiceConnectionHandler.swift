@@ -10,13 +10,13 @@ final class ServiceConnectionHandler: ChannelInboundHandler, RemovableChannelHan
     typealias InboundIn = ByteBuffer
 
     /// The endpoints to try, in order, read when the connection is accepted.
-    private let endpoints: @Sendable () -> [Endpoint]
+    private let endpoints: @Sendable () -> EndpointCycle
     private let connectTimeout: TimeAmount
     private let onFailure: @Sendable (String) -> Void
     private var clientClosed = false
 
     init(
-        connectTimeout: TimeAmount, endpoints: @escaping @Sendable () -> [Endpoint],
+        connectTimeout: TimeAmount, endpoints: @escaping @Sendable () -> EndpointCycle,
         onFailure: @escaping @Sendable (String) -> Void
     ) {
         self.endpoints = endpoints
@@ -25,7 +25,7 @@ final class ServiceConnectionHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        connect(context: context, candidates: endpoints()[...], errors: [])
+        connect(context: context, candidates: endpoints(), errors: [])
         context.fireChannelActive()
     }
 
@@ -34,7 +34,7 @@ final class ServiceConnectionHandler: ChannelInboundHandler, RemovableChannelHan
         context.fireChannelInactive()
     }
 
-    private func connect(context: ChannelHandlerContext, candidates: ArraySlice<Endpoint>, errors: [String]) {
+    private func connect(context: ChannelHandlerContext, candidates: EndpointCycle, errors: [String]) {
         guard !clientClosed else { return }
         guard let endpoint = candidates.first else {
             if !errors.isEmpty { onFailure(errors.joined(separator: "; ")) }
@@ -56,9 +56,9 @@ final class ServiceConnectionHandler: ChannelInboundHandler, RemovableChannelHan
                 case .success(let backend):
                     self.join(context: context, client: client, backend: backend)
                 case .failure(let error):
-                    self.connect(
-                        context: context, candidates: candidates.dropFirst(), errors: errors + ["\(endpoint): \(error)"]
-                    )
+                    var rest = candidates
+                    rest.removeFirst()
+                    self.connect(context: context, candidates: rest, errors: errors + ["\(endpoint): \(error)"])
                 }
             }
     }

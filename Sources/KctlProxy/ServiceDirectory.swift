@@ -100,14 +100,14 @@ final class ServiceDirectory: Sendable {
 
     /// `endpoints` rotated by one more place each call for `key`: round robin that a failed
     /// attempt continues by taking the next element.
-    func rotated(_ endpoints: [Endpoint], key: String) -> [Endpoint] {
-        guard endpoints.count > 1 else { return endpoints }
+    func rotated(_ endpoints: [Endpoint], key: String) -> EndpointCycle {
+        guard endpoints.count > 1 else { return EndpointCycle(endpoints) }
         let start = counters.withLock { counters -> Int in
             let value = counters[key, default: 0]
             counters[key] = value &+ 1
             return value
         }
-        return endpoints.rotated(by: start)
+        return EndpointCycle(endpoints, start: start)
     }
 }
 
@@ -125,10 +125,10 @@ final class ResolvedPort: Sendable {
 
     /// The ready endpoints, rotated by one more place each call (round robin; a failed attempt
     /// continues with the next element).
-    func rotated() -> [Endpoint] {
-        guard case .endpoints(let ready, _) = resolution else { return [] }
-        guard ready.count > 1 else { return ready }
-        return ready.rotated(by: next.wrappingAdd(1, ordering: .relaxed).oldValue)
+    func rotated() -> EndpointCycle {
+        guard case .endpoints(let ready, _) = resolution else { return EndpointCycle() }
+        guard ready.count > 1 else { return EndpointCycle(ready) }
+        return EndpointCycle(ready, start: next.wrappingAdd(1, ordering: .relaxed).oldValue)
     }
 }
 
