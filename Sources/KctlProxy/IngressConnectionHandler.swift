@@ -193,10 +193,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         // A request that does not parse gets a 400 when no answer is under way, then the connection ends.
         if case .idle = state {
-            state = .closing
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(Self.badRequest), promise: nil)
-            context.eventLoop.assumeIsolated().execute { channel.close(promise: nil) }
+            context.write(wrapOutboundOut(Self.badRequest), promise: nil)
+            endResponse(keepAlive: false, context: context)
             return
         }
         close(context)
