@@ -325,36 +325,6 @@ struct DrainPlan {
 enum DrainTimeout {
     static func parse(_ text: String) -> Duration? {
         if let seconds = Int(text), seconds >= 0 { return .seconds(seconds) }
-        var total: Duration = .zero
-        var number = ""
-        var rest = Substring(text)
-        guard !rest.isEmpty else { return nil }
-        while let c = rest.first {
-            if c.isNumber || c == "." {
-                number.append(c)
-                rest.removeFirst()
-                continue
-            }
-            guard let value = Double(number) else { return nil }
-            let unit: Duration
-            if rest.hasPrefix("ms") {
-                unit = .milliseconds(1)
-                rest.removeFirst(2)
-            } else if rest.hasPrefix("s") {
-                unit = .seconds(1)
-                rest.removeFirst()
-            } else if rest.hasPrefix("m") {
-                unit = .seconds(60)
-                rest.removeFirst()
-            } else if rest.hasPrefix("h") {
-                unit = .seconds(3600)
-                rest.removeFirst()
-            } else {
-                return nil
-            }
-            total += unit * value
-            number = ""
-        }
-        return number.isEmpty ? total : nil
+        return GoDuration.parse(text)
     }
 }

@@ -51,8 +51,7 @@ public struct EventExpiry: ServiceLifecycle.Service {
     /// One pass: deletes every expired Event and returns how many.
     @discardableResult
     public func expire() async -> Int {
-        let ttl = options.ttl.components
-        let cutoff = now().addingTimeInterval(-(Double(ttl.seconds) + Double(ttl.attoseconds) / 1e18))
+        let cutoff = now().addingTimeInterval(-options.ttl.seconds)
         let events: [KubeObject]
         do {
             events = try await store.list(.event, namespace: nil).items

@@ -48,8 +48,7 @@ public final class ManualClock: Clock, Sendable {
 
     /// The wall-clock time: the start date plus how far the clock has been advanced.
     public var date: Date {
-        let offset = now.offset.components
-        return startDate.addingTimeInterval(Double(offset.seconds) + Double(offset.attoseconds) / 1e18)
+        startDate.addingTimeInterval(now.offset.seconds)
     }
 
     /// How many tasks are sleeping on this clock.

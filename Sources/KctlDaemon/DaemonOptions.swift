@@ -1,5 +1,6 @@
 import Foundation
 import KctlAgent
+import KctlModel
 import Logging
 
 /// How one kctld runs: where its data lives, where it listens, where it tells clients to connect.
@@ -109,33 +110,10 @@ public struct DaemonOptions: Sendable {
 
     /// Parses a duration as Kubernetes writes them: `500ms`, `10s`, `5m`, `1h`, `1m30s`.
     public static func parseDuration(_ text: String) throws -> Duration {
-        var total: Duration = .zero
-        var number = ""
-        var unit = ""
-        func flush() throws {
-            guard !number.isEmpty, let value = Double(number) else { throw DaemonError.invalidOption("invalid duration \"\(text)\"") }
-            let scale: Double
-            switch unit {
-            case "ms": scale = 0.001
-            case "s": scale = 1
-            case "m": scale = 60
-            case "h": scale = 3600
-            default: throw DaemonError.invalidOption("invalid duration \"\(text)\": unit must be ms, s, m or h")
-            }
-            total += .milliseconds(Int64((value * scale * 1000).rounded()))
-            number = ""
-            unit = ""
+        guard let duration = GoDuration.parse(text) else {
+            throw DaemonError.invalidOption("invalid duration \"\(text)\" (write it like 500ms, 10s, 2m, 1h)")
         }
-        for ch in text {
-            if ch.isNumber || ch == "." {
-                if !unit.isEmpty { try flush() }
-                number.append(ch)
-            } else {
-                unit.append(ch)
-            }
-        }
-        try flush()
-        return total
+        return duration
     }
 
     public static let defaultPort = 6440

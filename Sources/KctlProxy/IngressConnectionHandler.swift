@@ -32,9 +32,7 @@ final class IngressShared: Sendable {
         self.replayLimit = replayLimit
         self.held = held
         self.wakeTimeout = TimeAmount(wakeTimeout)
-        let (seconds, attoseconds) = wakeTimeout.components
-        self.wakeTimeoutText =
-            attoseconds == 0 ? "\(seconds)s" : "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
+        self.wakeTimeoutText = GoDuration.shortFormat(wakeTimeout)
     }
 }
 

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import KctlModel
 
 /// The reference: the same rows written straight through libsqlite3 with the same durability
 /// settings (WAL, synchronous=NORMAL, one transaction per row), no object model, no revision log.
@@ -79,6 +80,5 @@ struct BenchError: Error, CustomStringConvertible {
 }
 
 extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     var milliseconds: Double { seconds * 1000 }
 }

@@ -317,12 +317,6 @@ import Testing
         #expect(ResourceMetricsFormat.memory(2048) == "2Ki")
         #expect(ResourceMetricsFormat.memory(5 << 30) == "5Gi")
         #expect(ResourceMetricsFormat.memory(3_000_000) == "3M")
-        #expect(ResourceMetricsFormat.goDuration(.zero) == "0s")
-        #expect(ResourceMetricsFormat.goDuration(.seconds(60)) == "1m0s")
-        #expect(ResourceMetricsFormat.goDuration(.seconds(3725)) == "1h2m5s")
-        #expect(ResourceMetricsFormat.goDuration(.milliseconds(250)) == "250ms")
-        #expect(ResourceMetricsFormat.goDuration(.milliseconds(10_050)) == "10.05s")
-        #expect(ResourceMetricsFormat.goDuration(.nanoseconds(1500)) == "1.5µs")
     }
 
     // MARK: Node stop/start

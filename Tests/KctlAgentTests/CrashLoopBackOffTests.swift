@@ -38,31 +38,6 @@ import Testing
         #expect(backOff.nextDelay == .seconds(300))
     }
 
-    // MARK: Durations
-
-    @Test(arguments: [
-        ("500ms", Duration.milliseconds(500)), ("10s", .seconds(10)), ("2m", .seconds(120)), ("1h", .seconds(3600)),
-        ("1m30s", .seconds(90)), ("1.5s", .milliseconds(1500)), ("250us", .microseconds(250)),
-        ("250µs", .microseconds(250)), ("7ns", .nanoseconds(7)), ("0", .zero), ("0s", .zero),
-    ])
-    func durationsParse(text: String, expected: Duration) {
-        #expect(BackOffPolicy.parseDuration(text) == expected)
-    }
-
-    @Test(arguments: ["", "10", "s", "-1s", "1d", "1.2.3s", "10 s", "ms10", "1s2"])
-    func malformedDurationsDoNot(text: String) {
-        #expect(BackOffPolicy.parseDuration(text) == nil)
-    }
-
-    @Test(arguments: [
-        (Duration.zero, "0s"), (.milliseconds(500), "500ms"), (.seconds(10), "10s"), (.seconds(90), "1m30s"),
-        (.seconds(300), "5m"), (.seconds(7200), "2h"), (.milliseconds(1500), "1.5s"), (.milliseconds(61_250), "1m1.25s"),
-    ])
-    func durationsFormat(duration: Duration, text: String) {
-        #expect(BackOffPolicy.format(duration) == text)
-        #expect(BackOffPolicy.parseDuration(text) == duration)
-    }
-
     // MARK: The annotation
 
     @Test func annotationsParseAnySubset() throws {

@@ -99,7 +99,7 @@ enum ResourceMetricsFormat {
     static func node(_ sample: NodeUsage, labels: [String: String]) -> JSONValue {
         [
             "metadata": metadata(name: sample.name, namespace: nil, labels: labels, at: sample.timestamp),
-            "timestamp": .string(Timestamp.format(sample.timestamp)), "window": .string(goDuration(sample.window)),
+            "timestamp": .string(Timestamp.format(sample.timestamp)), "window": .string(GoDuration.format(sample.window)),
             "usage": usage(cpuCores: sample.cpuCores, memoryBytes: sample.memoryBytes),
         ]
     }
@@ -107,7 +107,7 @@ enum ResourceMetricsFormat {
     static func pod(_ sample: PodUsage, labels: [String: String]) -> JSONValue {
         [
             "metadata": metadata(name: sample.name, namespace: sample.namespace, labels: labels, at: sample.timestamp),
-            "timestamp": .string(Timestamp.format(sample.timestamp)), "window": .string(goDuration(sample.window)),
+            "timestamp": .string(Timestamp.format(sample.timestamp)), "window": .string(GoDuration.format(sample.window)),
             "containers": .array(
                 sample.containers.map {
                     ["name": .string($0.name), "usage": usage(cpuCores: $0.cpuCores, memoryBytes: $0.memoryBytes)]
@@ -153,28 +153,4 @@ enum ResourceMetricsFormat {
     }
 
     /// A duration as Go's `time.Duration.String()` writes it: `30s`, `1m0s`, `1.5s`, `250ms`.
-    static func goDuration(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        guard nanos != 0 else { return "0s" }
-        let sign = nanos < 0 ? "-" : ""
-        let total = nanos.magnitude
-        func fraction(_ value: UInt64, _ unit: UInt64) -> String {
-            let whole = value / unit
-            var rest = String(value % unit)
-            let digits = String(unit).count - 1
-            rest = String(repeating: "0", count: digits - rest.count) + rest
-            while rest.hasSuffix("0") { rest.removeLast() }
-            return rest.isEmpty ? "\(whole)" : "\(whole).\(rest)"
-        }
-        if total < 1_000 { return "\(sign)\(total)ns" }
-        if total < 1_000_000 { return "\(sign)\(fraction(total, 1_000))µs" }
-        if total < 1_000_000_000 { return "\(sign)\(fraction(total, 1_000_000))ms" }
-        let hours = total / 3_600_000_000_000
-        let minutes = total / 60_000_000_000 % 60
-        let secondsPart = fraction(total % 60_000_000_000, 1_000_000_000) + "s"
-        if hours > 0 { return "\(sign)\(hours)h\(minutes)m\(secondsPart)" }
-        if minutes > 0 { return "\(sign)\(minutes)m\(secondsPart)" }
-        return sign + secondsPart
-    }
 }

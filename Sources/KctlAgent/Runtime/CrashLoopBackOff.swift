@@ -1,3 +1,5 @@
+import KctlModel
+
 /// How a container's restarts back off: delays doubling from `initial` up to `max`, forgotten once
 /// the container has run for `resetAfter`. Kubernetes' kubelet fixes these per node (10 s, 5 min,
 /// 10 min); kctl takes the first two from kctld's settings and lets a pod override all three with
@@ -55,7 +57,7 @@ public struct BackOffPolicy: Sendable, Hashable, CustomStringConvertible {
             }
             guard seen.insert(key).inserted else { return .failure(ParseError("\(key) is given twice")) }
             let text = trimmed(pair[1])
-            guard let duration = parseDuration(text) else {
+            guard let duration = GoDuration.parse(text) else {
                 return .failure(ParseError("invalid duration \"\(text)\" for \(key) (write it like 500ms, 10s, 2m, 1h)"))
             }
             switch key {
@@ -78,7 +80,7 @@ public struct BackOffPolicy: Sendable, Hashable, CustomStringConvertible {
         if policy.max < policy.initial {
             return .failure(
                 ParseError(
-                    "max (\(Self.format(policy.max))) must not be less than initial (\(Self.format(policy.initial)))"))
+                    "max (\(GoDuration.shortFormat(policy.max))) must not be less than initial (\(GoDuration.shortFormat(policy.initial)))"))
         }
         if policy.resetAfter <= .zero { return .failure(ParseError("reset must be positive")) }
         return .success(policy)
@@ -96,72 +98,7 @@ public struct BackOffPolicy: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "initial=\(Self.format(initial)),max=\(Self.format(max)),reset=\(Self.format(resetAfter))"
-    }
-
-    // MARK: Durations
-
-    /// Parses a duration as Go and Kubernetes write them: a sequence of decimal numbers with units
-    /// `ns`, `us` (or `µs`), `ms`, `s`, `m`, `h`: `500ms`, `10s`, `1.5s`, `1m30s`. Nil when malformed
-    /// or negative.
-    public static func parseDuration(_ text: String) -> Duration? {
-        let scalars = Array(text.unicodeScalars)
-        guard !scalars.isEmpty else { return nil }
-        if text == "0" { return .zero }
-        var total = Duration.zero
-        var i = 0
-        while i < scalars.count {
-            var number = ""
-            while i < scalars.count, ("0"..."9").contains(scalars[i]) || scalars[i] == "." {
-                number.unicodeScalars.append(scalars[i])
-                i += 1
-            }
-            var unit = ""
-            while i < scalars.count, !("0"..."9").contains(scalars[i]), scalars[i] != "." {
-                unit.unicodeScalars.append(scalars[i])
-                i += 1
-            }
-            guard let value = Double(number), value.isFinite else { return nil }
-            let nanosPerUnit: Double
-            switch unit {
-            case "ns": nanosPerUnit = 1
-            case "us", "µs": nanosPerUnit = 1e3
-            case "ms": nanosPerUnit = 1e6
-            case "s": nanosPerUnit = 1e9
-            case "m": nanosPerUnit = 60e9
-            case "h": nanosPerUnit = 3600e9
-            default: return nil
-            }
-            let nanos = (value * nanosPerUnit).rounded()
-            guard nanos < 1e18 else { return nil }
-            total += .nanoseconds(Int64(nanos))
-        }
-        return total
-    }
-
-    /// The shortest exact text of a duration in the same units: `0s`, `500ms`, `10s`, `1m30s`, `2h`.
-    public static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let millis = attoseconds / 1_000_000_000_000_000
-        if seconds == 0 && millis == 0 { return "0s" }
-        if seconds == 0 { return "\(millis)ms" }
-        var text = ""
-        var rest = seconds
-        if rest >= 3600 {
-            text += "\(rest / 3600)h"
-            rest %= 3600
-        }
-        if rest >= 60 {
-            text += "\(rest / 60)m"
-            rest %= 60
-        }
-        if millis != 0 {
-            let fraction = String(1000 + millis).dropFirst().reversed().drop { $0 == "0" }.reversed()
-            text += "\(rest).\(String(fraction))s"
-        } else if rest != 0 {
-            text += "\(rest)s"
-        }
-        return text
+        "initial=\(GoDuration.shortFormat(initial)),max=\(GoDuration.shortFormat(max)),reset=\(GoDuration.shortFormat(resetAfter))"
     }
 
     private static func trimmed(_ text: Substring) -> String {

@@ -235,7 +235,7 @@ actor PodWorker {
             markExited(index, exit)
             if terminating { return }
             logger.info(
-                "pod \(namespace)/\(name): container \(container.name) exited with code \(exit.exitCode) after \(Self.format(ranFor))")
+                "pod \(namespace)/\(name): container \(container.name) exited with code \(exit.exitCode) after \(GoDuration.format(.milliseconds(Int64((ranFor.seconds * 1000).rounded()))))")
 
             // 5. Restart under the policy, with back-off.
             guard shouldRestart(exitCode: exit.exitCode) || slots[index].killedBecause != nil, policyAllowsAnyRestart
@@ -293,7 +293,7 @@ actor PodWorker {
             let due = context.now().addingTimeInterval(delay.seconds)
             setWaiting(
                 index, reason: "CrashLoopBackOff",
-                message: "back-off \(Self.format(delay)) restarting failed container=\(container) pod=\(name)_\(namespace)(\(uid)); next restart at \(Stamp.time(due))")
+                message: "back-off \(GoDuration.format(delay)) restarting failed container=\(container) pod=\(name)_\(namespace)(\(uid)); next restart at \(Stamp.time(due))")
             await event(.warning, "BackOff", "Back-off restarting failed container \(container) in pod \(name)_\(namespace)(\(uid))")
         } else {
             requeue()
@@ -508,18 +508,5 @@ actor PodWorker {
         return nil
     }
 
-    static func format(_ duration: Duration) -> String {
-        let seconds = duration.seconds
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
-        if seconds == seconds.rounded() { return "\(Int(seconds))s" }
-        return String(format: "%.1fs", seconds)
-    }
 }
 
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
-    }
-}

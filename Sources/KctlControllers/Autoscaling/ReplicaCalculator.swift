@@ -232,10 +232,10 @@ public struct ReplicaCalculator: Sendable, Hashable {
     private func cpuSampleIsSuspect(_ pod: HPAPod, sample: PodMetricValue, now: Date) -> Bool {
         guard let ready = pod.ready, let start = pod.startTime else { return true }
         let transition = pod.readyTransition ?? .distantPast
-        if start.addingTimeInterval(Self.seconds(cpuInitializationPeriod)) > now {
-            return !ready || sample.timestamp < transition.addingTimeInterval(Self.seconds(sample.window))
+        if start.addingTimeInterval(cpuInitializationPeriod.seconds) > now {
+            return !ready || sample.timestamp < transition.addingTimeInterval(sample.window.seconds)
         }
-        return !ready && start.addingTimeInterval(Self.seconds(initialReadinessDelay)) > transition
+        return !ready && start.addingTimeInterval(initialReadinessDelay.seconds) > transition
     }
 
     // MARK: Arithmetic
@@ -298,10 +298,5 @@ public struct ReplicaCalculator: Sendable, Hashable {
         if scaled >= Double(Int64.max) { return .max }
         if scaled <= Double(Int64.min) { return .min }
         return Int64(scaled)
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }
