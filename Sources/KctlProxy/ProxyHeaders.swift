@@ -162,8 +162,11 @@ enum ProxyHeaders {
     }
 
     /// Whether `name` is one of `hopByHop`, compared without allocating.
-    static func isHopByHop(_ name: String) -> Bool {
-        switch name.utf8.count {
+    static func isHopByHop(_ name: String) -> Bool { isHopByHop(name.utf8) }
+
+    /// `isHopByHop` on a name's bytes (as the response framer reads them).
+    static func isHopByHop(_ name: some Collection<UInt8>) -> Bool {
+        switch name.count {
         case 2: return equalIgnoringCase(name, "te")
         case 7: return equalIgnoringCase(name, "trailer") || equalIgnoringCase(name, "upgrade")
         case 10: return equalIgnoringCase(name, "connection") || equalIgnoringCase(name, "keep-alive")
@@ -176,8 +179,13 @@ enum ProxyHeaders {
 
     /// ASCII case-insensitive equality with an already lowercase `lowercased`.
     static func equalIgnoringCase(_ name: String, _ lowercased: String) -> Bool {
-        guard name.utf8.count == lowercased.utf8.count else { return false }
-        return zip(name.utf8, lowercased.utf8).allSatisfy { a, b in
+        equalIgnoringCase(name.utf8, lowercased)
+    }
+
+    /// `equalIgnoringCase` on bytes.
+    static func equalIgnoringCase(_ name: some Collection<UInt8>, _ lowercased: String) -> Bool {
+        guard name.count == lowercased.utf8.count else { return false }
+        return zip(name, lowercased.utf8).allSatisfy { a, b in
             a == b || ((65...90).contains(a) && a | 0x20 == b)
         }
     }

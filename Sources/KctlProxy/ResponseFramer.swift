@@ -346,7 +346,7 @@ struct ResponseFramer {
 
     private static func note(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, in head: inout Head) throws {
         switch name.count {
-        case 14 where equalIgnoringCase(name, "content-length"):
+        case 14 where ProxyHeaders.equalIgnoringCase(name, "content-length"):
             var length = 0
             guard !value.isEmpty, value.count <= 18, value.allSatisfy(isDigit) else {
                 throw Error(description: "the backend's answer has an invalid Content-Length")
@@ -356,11 +356,11 @@ struct ResponseFramer {
                 throw Error(description: "the backend's answer has two different Content-Lengths")
             }
             head.contentLength = length
-        case 17 where equalIgnoringCase(name, "transfer-encoding"):
+        case 17 where ProxyHeaders.equalIgnoringCase(name, "transfer-encoding"):
             head.transferEncoded = true
             let codings = String(decoding: value, as: UTF8.self).split(separator: ",")
             head.chunked = codings.last.map { $0.trimmingSpaces().lowercased() == "chunked" } ?? false
-        case 10 where equalIgnoringCase(name, "connection"):
+        case 10 where ProxyHeaders.equalIgnoringCase(name, "connection"):
             head.hasHopByHop = true
             for token in String(decoding: value, as: UTF8.self).split(separator: ",") {
                 switch token.trimmingSpaces().lowercased() {
@@ -370,32 +370,8 @@ struct ResponseFramer {
                 }
             }
         default:
-            if isHopByHop(name) { head.hasHopByHop = true }
+            if ProxyHeaders.isHopByHop(name) { head.hasHopByHop = true }
         }
-    }
-
-    /// Whether a header name is one of `ProxyHeaders.hopByHop`.
-    private static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
-        switch name.count {
-        case 2: return equalIgnoringCase(name, "te")
-        case 7: return equalIgnoringCase(name, "trailer") || equalIgnoringCase(name, "upgrade")
-        case 10: return equalIgnoringCase(name, "keep-alive")
-        case 16: return equalIgnoringCase(name, "proxy-connection")
-        case 18: return equalIgnoringCase(name, "proxy-authenticate")
-        case 19: return equalIgnoringCase(name, "proxy-authorization")
-        default: return false
-        }
-    }
-
-    private static func equalIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercased: StaticString) -> Bool {
-        guard bytes.count == lowercased.utf8CodeUnitCount else { return false }
-        let literal = UnsafeRawBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
-        for index in 0..<bytes.count {
-            let byte = bytes[index]
-            let lower = (65...90).contains(byte) ? byte | 0x20 : byte
-            if lower != literal[index] { return false }
-        }
-        return true
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (48...57).contains(byte) }
