@@ -211,7 +211,7 @@ extension Informer {
     func enqueueSelectingOwners(from owners: Informer, into queue: WorkQueue) {
         addHandler { event in
             let object = event.object
-            guard object.controllerOwner == nil, object.deletionTimestamp == nil else { return }
+            guard object.controllerOwnerUID == nil, object.deletionTimestamp == nil else { return }
             for owner in owners.list(namespace: object.namespace) {
                 guard let selector = try? owner.spec?["selector"]?.decode(LabelSelector.self), !selector.isEmpty,
                     selector.matches(object.labels)
