@@ -42,17 +42,19 @@ public final class NodeAgents: ServiceLifecycle.Service, Sendable {
     /// - Parameters:
     ///   - clock: paces heartbeats and retries (a `ManualClock` in tests).
     ///   - runner: the pod runner of each node, by node name (default: `AcceptingPodRunner`).
+    ///   - shared: where the Node and Pod informers come from in a daemon (nil: their own).
     public init(
         store: any Store, logger: Logger, clock: any Clock<Duration> = ContinuousClock(), options: AgentOptions,
-        runner: @escaping @Sendable (String) -> any PodRunner = { _ in AcceptingPodRunner() }
+        runner: @escaping @Sendable (String) -> any PodRunner = { _ in AcceptingPodRunner() },
+        informers shared: SharedInformers? = nil
     ) {
         self.store = store
         self.logger = logger
         self.clock = clock
         self.options = options
         self.makeRunner = runner
-        self.nodes = Informer(store: store, resource: .node, logger: logger, clock: clock)
-        self.pods = Informer(store: store, resource: .pod, logger: logger, clock: clock)
+        self.nodes = SharedInformers.informer(for: .node, from: shared, store: store, logger: logger, clock: clock)
+        self.pods = SharedInformers.informer(for: .pod, from: shared, store: store, logger: logger, clock: clock)
         let agentClock = AgentClock(clock)
         self.events = EventRecorder(store: store, component: "kubelet", logger: logger, now: agentClock.date)
         (spawns, spawnContinuation) = AsyncStream.makeStream()
@@ -61,7 +63,8 @@ public final class NodeAgents: ServiceLifecycle.Service, Sendable {
         pods.addIndex(Self.nodeNameIndex) { pod in
             pod.spec?["nodeName"]?.stringValue.map { [$0] } ?? []
         }
-        pods.addHandler { [weak self] event in self?.podChanged(event) }
+        // A shared Pod informer runs whether or not the agents manage pods.
+        if options.managePods { pods.addHandler { [weak self] event in self?.podChanged(event) } }
     }
 
     // MARK: Control

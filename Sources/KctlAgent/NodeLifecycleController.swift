@@ -53,17 +53,17 @@ public final class NodeLifecycleController: ServiceLifecycle.Service, Sendable {
 
     public init(
         store: any Store, logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
-        options: NodeLifecycleOptions = NodeLifecycleOptions()
+        options: NodeLifecycleOptions = NodeLifecycleOptions(), informers shared: SharedInformers? = nil
     ) {
         self.store = store
         self.logger = logger
         self.options = options
         let agentClock = AgentClock(clock)
         self.clock = agentClock
-        self.nodes = Informer(store: store, resource: .node, logger: logger, clock: clock)
-        self.leases = Informer(
-            store: store, resource: .lease, namespace: options.leaseNamespace, logger: logger, clock: clock)
-        self.pods = Informer(store: store, resource: .pod, logger: logger, clock: clock)
+        self.nodes = SharedInformers.informer(for: .node, from: shared, store: store, logger: logger, clock: clock)
+        self.leases = SharedInformers.informer(
+            for: .lease, namespace: options.leaseNamespace, from: shared, store: store, logger: logger, clock: clock)
+        self.pods = SharedInformers.informer(for: .pod, from: shared, store: store, logger: logger, clock: clock)
         self.queue = WorkQueue(name: "node-lifecycle", clock: clock)
         self.events = EventRecorder(store: store, component: "node-controller", logger: logger, now: agentClock.date)
         let tracker = Locked(NodeHealthTracker(gracePeriod: options.gracePeriod))

@@ -47,7 +47,10 @@ public final class EventRecorder: Sendable {
     private struct State {
         /// Event names by what they report, so repeats find their Event.
         var names: [AggregationKey: (namespace: String, name: String)] = [:]
+        /// Keys of `names`, oldest first, from `orderStart` on: forgetting the oldest moves the
+        /// start instead of shifting every later key (the array is compacted now and then).
         var order: [AggregationKey] = []
+        var orderStart = 0
         var lastSuffix: UInt64 = 0
         /// Waiting to be written, oldest first; `queued` finds an entry by key.
         var queue: [Pending] = []
@@ -349,10 +352,13 @@ public final class EventRecorder: Sendable {
     private func remember(_ key: AggregationKey, namespace: String, name: String) {
         state.withLock { s in
             if s.names.updateValue((namespace, name), forKey: key) == nil { s.order.append(key) }
-            if s.order.count > cacheLimit {
-                let drop = s.order.count - cacheLimit
-                for old in s.order.prefix(drop) { s.names[old] = nil }
-                s.order.removeFirst(drop)
+            while s.order.count - s.orderStart > cacheLimit {
+                s.names[s.order[s.orderStart]] = nil
+                s.orderStart += 1
+            }
+            if s.orderStart > cacheLimit {
+                s.order.removeFirst(s.orderStart)
+                s.orderStart = 0
             }
         }
     }

@@ -65,6 +65,8 @@ public final class Informer: Sendable {
 
     public let resource: ResourceType
     public let namespace: String?
+    /// Whether a `SharedInformers` lists and watches for this informer (then `run()` only waits).
+    public let isShared: Bool
     private let store: any Store
     private let logger: Logger
     private let clock: ClockBox
@@ -73,13 +75,21 @@ public final class Informer: Sendable {
     /// - Parameters:
     ///   - namespace: watch one namespace only (nil: all).
     ///   - clock: paces retries after store errors.
-    public init(
+    public convenience init(
         store: any Store, resource: ResourceType, namespace: String? = nil, logger: Logger = Logger(label: "kctl.informer"),
         clock: any Clock<Duration> = ContinuousClock()
+    ) {
+        self.init(store: store, resource: resource, namespace: namespace, logger: logger, clock: clock, shared: false)
+    }
+
+    init(
+        store: any Store, resource: ResourceType, namespace: String?, logger: Logger, clock: any Clock<Duration>,
+        shared: Bool
     ) {
         self.store = store
         self.resource = resource
         self.namespace = namespace
+        self.isShared = shared
         self.logger = logger
         self.clock = ClockBox(clock)
     }
@@ -109,8 +119,18 @@ public final class Informer: Sendable {
     // MARK: Running
 
     /// Lists and watches until cancelled. Store errors are logged and retried with back-off;
-    /// only cancellation ends it.
+    /// only cancellation ends it. On an informer of a `SharedInformers`, which lists and watches
+    /// for all its consumers, it only waits until cancelled.
     public func run() async throws {
+        if isShared {
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            return
+        }
+        try await listAndWatch()
+    }
+
+    /// What `run()` does on an informer of its own.
+    func listAndWatch() async throws {
         var failures = 0
         var resumeFrom: Int64?
         while !Task.isCancelled {

@@ -82,18 +82,23 @@ public struct ControllerSet: Sendable {
     /// The services the daemon runs (just the manager).
     public var services: [any ServiceLifecycle.Service] { [manager] }
 
+    /// - Parameter shared: where the informers come from in a daemon (nil: informers of its own,
+    ///   which the manager runs).
     public init(
         store: any Store, logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
-        options: ControllerOptions = ControllerOptions()
+        options: ControllerOptions = ControllerOptions(), informers shared: SharedInformers? = nil
     ) {
-        let deployments = Informer(store: store, resource: .deployment, logger: logger, clock: clock)
-        let replicaSets = Informer(store: store, resource: .replicaSet, logger: logger, clock: clock)
-        let pods = Informer(store: store, resource: .pod, logger: logger, clock: clock)
-        let namespaces = Informer(store: store, resource: .namespace, logger: logger, clock: clock)
-        let services = Informer(store: store, resource: .service, logger: logger, clock: clock)
-        let endpoints = Informer(store: store, resource: .endpoints, logger: logger, clock: clock)
-        let configMaps = Informer(store: store, resource: .configMap, logger: logger, clock: clock)
-        let secrets = Informer(store: store, resource: .secret, logger: logger, clock: clock)
+        func informer(_ resource: ResourceType) -> Informer {
+            SharedInformers.informer(for: resource, from: shared, store: store, logger: logger, clock: clock)
+        }
+        let deployments = informer(.deployment)
+        let replicaSets = informer(.replicaSet)
+        let pods = informer(.pod)
+        let namespaces = informer(.namespace)
+        let services = informer(.service)
+        let endpoints = informer(.endpoints)
+        let configMaps = informer(.configMap)
+        let secrets = informer(.secret)
         for informer in [deployments, replicaSets, pods] { Indexes.addIfMissing(to: informer) }
 
         // Deployment controller: woken by its Deployments and by their ReplicaSets.
@@ -143,7 +148,7 @@ public struct ControllerSet: Sendable {
         var hpaReconciler: HorizontalPodAutoscalerReconciler?
         var hpaControllers: [Controller] = []
         if let metrics = options.autoscalingMetrics {
-            let hpas = Informer(store: store, resource: .horizontalPodAutoscaler, logger: logger, clock: clock)
+            let hpas = informer(.horizontalPodAutoscaler)
             let hpaQueue = WorkQueue(name: "hpa", clock: clock, backOff: options.backOff)
             HorizontalPodAutoscalerReconciler.enqueue(hpas: hpas, into: hpaQueue)
             let reconciler = HorizontalPodAutoscalerReconciler(
@@ -206,7 +211,7 @@ extension Informer {
     func enqueueSelectingOwners(from owners: Informer, into queue: WorkQueue) {
         addHandler { event in
             let object = event.object
-            guard object.controllerOwner == nil, object.deletionTimestamp == nil else { return }
+            guard object.controllerOwnerUID == nil, object.deletionTimestamp == nil else { return }
             for owner in owners.list(namespace: object.namespace) {
                 guard let selector = try? owner.spec?["selector"]?.decode(LabelSelector.self), !selector.isEmpty,
                     selector.matches(object.labels)

@@ -13,10 +13,10 @@ enum Indexes {
     /// Adds both indexes (adding again replaces them with the same functions).
     static func addIfMissing(to informer: Informer) {
         informer.addIndex(controller) { object in
-            if let owner = object.controllerOwner { return [owner.uid] }
+            if let uid = object.controllerOwnerUID { return [uid] }
             return [orphanValue(namespace: object.namespace)]
         }
-        informer.addIndex(owner) { object in object.owners.map(\.uid) }
+        informer.addIndex(owner) { object in object.ownerUIDs }
     }
 }
 

@@ -11,7 +11,8 @@ import ServiceLifecycle
 
 /// The loops that turn desired state into running replicas, each behind the store's watch line:
 /// the controllers (with event expiry), the scheduler, the node agents (running pods as
-/// processes through the shared `PodRuntime`) and the node lifecycle.
+/// processes through the shared `PodRuntime`) and the node lifecycle. They read one set of
+/// informers (`SharedInformers`), so each change is cached once, not once per component.
 struct ControlPlane {
     let services: [any ServiceLifecycle.Service]
     let agents: NodeAgents
@@ -22,7 +23,9 @@ struct ControlPlane {
     init(store: any Store, options: DaemonOptions, logger: Logger) {
         var controllerOptions = ControllerOptions()
         controllerOptions.eventTTL = options.eventTTL
-        var services: [any ServiceLifecycle.Service] = []
+        // First: it starts before the components that read its informers and stops after them.
+        let informers = SharedInformers(store: store, logger: logger)
+        var services: [any ServiceLifecycle.Service] = [informers]
         let runner: @Sendable (String) -> any PodRunner
         if options.podRunner == .processes {
             let runtime = PodRuntime(store: store, options: options.runtimeOptions, logger: logger)
@@ -34,20 +37,23 @@ struct ControlPlane {
             self.runtime = nil
             runner = { _ in AcceptingPodRunner() }
         }
-        agents = NodeAgents(store: store, logger: logger, options: options.agents, runner: runner)
+        agents = NodeAgents(
+            store: store, logger: logger, options: options.agents, runner: runner, informers: informers)
         var metricsSettings = MetricsPipeline.Settings(scrapeInterval: options.autoscaling.scrapeInterval)
         metricsSettings.pushStaleness = options.autoscaling.pushTTL
         metrics = MetricsPipeline(
             store: store, resources: runtime.map { RuntimeMetricsSource(runtime: $0) }, settings: metricsSettings,
-            logger: logger)
+            logger: logger, informers: informers)
         services.append(metrics)
         controllerOptions.autoscalingMetrics = metrics
         controllerOptions.hpaSyncPeriod = options.autoscaling.syncPeriod
         controllerOptions.hpaDownscaleStabilization = options.autoscaling.downscaleStabilization
-        services += ControllerSet(store: store, logger: logger, options: controllerOptions).services + [
-            SchedulerService(store: store, logger: logger),
+        let controllers = ControllerSet(store: store, logger: logger, options: controllerOptions, informers: informers)
+        services += controllers.services + [
+            SchedulerService(store: store, logger: logger, informers: informers),
             agents,
-            NodeLifecycleController(store: store, logger: logger, options: options.nodeLifecycle),
+            NodeLifecycleController(
+                store: store, logger: logger, options: options.nodeLifecycle, informers: informers),
         ]
         if options.proxies {
             let host = options.ingressHost

@@ -93,12 +93,19 @@ struct StoreMaintenance: ServiceLifecycle.Service {
 }
 
 /// Logs every store change, one line each, with the object's kind, namespace and name.
-/// Secrets' values never appear: only what changed and at which revision.
+/// Secrets' values never appear: only what changed and at which revision. Leases and Events
+/// are logged at debug, the rest at info.
 struct StoreChangeLog: ServiceLifecycle.Service {
     let store: any Store
     let logger: Logger
 
     func run() async throws {
+        // At a level above info no line would be written: watching would only wake this task
+        // for every change.
+        guard logger.logLevel <= .info else {
+            try? await gracefulShutdown()
+            return
+        }
         let from = try await store.currentRevision()
         let events = try await store.watch(nil, namespace: nil, from: from)
         try await cancelWhenGracefulShutdown {

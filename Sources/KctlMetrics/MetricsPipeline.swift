@@ -73,9 +73,11 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
     /// - Parameters:
     ///   - resources: the node agents' CPU and memory samples (nil: Resource metrics fail with a reason).
     ///   - now: the wall clock samples are stamped and judged by (tests may fix it).
+    ///   - shared: where the Pod, Service and Endpoints informers come from in a daemon (nil: its own).
     public init(
         store: any Store, resources: (any ResourceMetricsSource)? = nil, settings: Settings = Settings(),
-        logger: Logger = Logger(label: "kctl.metrics"), now: @escaping @Sendable () -> Date = { Date() }
+        logger: Logger = Logger(label: "kctl.metrics"), now: @escaping @Sendable () -> Date = { Date() },
+        informers shared: SharedInformers? = nil
     ) {
         self.store = store
         self.resources = resources
@@ -84,9 +86,9 @@ public final class MetricsPipeline: AutoscalingMetricsSource, MetricSamplesProvi
         self.now = now
         let samples = MetricSamples(limits: settings.limits, now: now)
         self.samples = samples
-        pods = Informer(store: store, resource: .pod, logger: logger)
-        services = Informer(store: store, resource: .service, logger: logger)
-        endpoints = Informer(store: store, resource: .endpoints, logger: logger)
+        pods = SharedInformers.informer(for: .pod, from: shared, store: store, logger: logger)
+        services = SharedInformers.informer(for: .service, from: shared, store: store, logger: logger)
+        endpoints = SharedInformers.informer(for: .endpoints, from: shared, store: store, logger: logger)
         var scraperSettings = PodMetricsScraper.Settings(
             interval: settings.scrapeInterval, timeout: settings.scrapeTimeout, concurrency: settings.scrapeConcurrency)
         scraperSettings.timeout = min(settings.scrapeTimeout, settings.scrapeInterval)

@@ -76,9 +76,26 @@ final class WatchHub: Sendable {
 
     private struct State {
         var watchers: [UInt64: Watcher] = [:]
+        /// Watchers of one resource, by resource; watchers of every resource under nil. A change
+        /// is offered only to the watchers of its resource and those of all, not to every one.
+        var byResource: [String?: Set<UInt64>] = [:]
         var nextID: UInt64 = 1
         var lastRevision: Int64
         var closed = false
+
+        mutating func add(_ id: UInt64, _ watcher: Watcher) {
+            watchers[id] = watcher
+            byResource[watcher.filter.resource, default: []].insert(id)
+        }
+
+        @discardableResult
+        mutating func remove(_ id: UInt64) -> Watcher? {
+            guard let watcher = watchers.removeValue(forKey: id) else { return nil }
+            let resource = watcher.filter.resource
+            byResource[resource]?.remove(id)
+            if byResource[resource]?.isEmpty == true { byResource[resource] = nil }
+            return watcher
+        }
     }
 
     private let state: Locked<State>
@@ -117,7 +134,7 @@ final class WatchHub: Sendable {
         let (id, revision, closed) = state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            if !state.closed { state.watchers[id] = Watcher(filter: filter, continuation: continuation) }
+            if !state.closed { state.add(id, Watcher(filter: filter, continuation: continuation)) }
             return (id, state.lastRevision, state.closed)
         }
         continuation.onTermination { [weak self] in self?.remove(id) }
@@ -143,7 +160,7 @@ final class WatchHub: Sendable {
             guard var watcher = state.watchers[id], let pending = watcher.pending else { return }
             for event in pending {
                 if case .dropped = watcher.continuation.yield(event) {
-                    state.watchers[id] = nil
+                    state.remove(id)
                     overflowed = watcher.continuation
                     return
                 }
@@ -161,7 +178,7 @@ final class WatchHub: Sendable {
     }
 
     func remove(_ id: UInt64) {
-        _ = state.withLock { $0.watchers.removeValue(forKey: id) }
+        _ = state.withLock { $0.remove(id) }
     }
 
     /// Sends a committed change to every matching watcher. The writer calls it after each commit,
@@ -172,7 +189,9 @@ final class WatchHub: Sendable {
             state.lastRevision = event.revision
             var gone: [UInt64] = []
             var held: [UInt64] = []
-            for (id, watcher) in state.watchers where watcher.filter.matches(resource: resource, namespace: namespace) {
+            func offer(_ id: UInt64) {
+                guard let watcher = state.watchers[id], watcher.filter.matches(resource: resource, namespace: namespace)
+                else { return }
                 if let pending = watcher.pending {
                     if pending.count >= maxBacklog {
                         gone.append(id)
@@ -180,7 +199,7 @@ final class WatchHub: Sendable {
                     } else {
                         held.append(id)
                     }
-                    continue
+                    return
                 }
                 switch watcher.continuation.yield(event) {
                 case .enqueued: break
@@ -190,9 +209,11 @@ final class WatchHub: Sendable {
                 case .terminated: gone.append(id)
                 }
             }
-            // Mutate only after the loop, so the dictionary is not copied under the iterator.
+            for id in state.byResource[resource] ?? [] { offer(id) }
+            for id in state.byResource[nil] ?? [] { offer(id) }
+            // Mutate only after the loops, so the sets are not copied under the iterators.
             for id in held { state.watchers[id]?.pending?.append(event) }
-            for id in gone { state.watchers[id] = nil }
+            for id in gone { state.remove(id) }
         }
         // Outside the lock: finishing runs onTermination, which takes it again.
         for continuation in ended { continuation.finish(throwing: overflowError()) }
@@ -202,7 +223,10 @@ final class WatchHub: Sendable {
     func finishAll() {
         let all = state.withLock { state in
             state.closed = true
-            defer { state.watchers.removeAll() }
+            defer {
+                state.watchers.removeAll()
+                state.byResource.removeAll()
+            }
             return state.watchers.values.map(\.continuation)
         }
         for continuation in all { continuation.finish() }

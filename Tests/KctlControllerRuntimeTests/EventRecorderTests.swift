@@ -49,6 +49,24 @@ import Testing
         }
     }
 
+    /// Beyond `cacheLimit` distinct events the oldest are forgotten: a repeat of one starts a
+    /// new Event, a repeat of a remembered one is aggregated. Many rounds past the limit.
+    @Test func forgetsTheOldestBeyondTheCacheLimit() async throws {
+        try await withStore { store in
+            let recorder = EventRecorder(store: store, component: "test", logger: Logger(label: "test"), cacheLimit: 3)
+            let object = try await deployment(store)
+            for round in 0..<10 {
+                await recorder.normal(object, reason: "R", message: "m\(round)")
+            }
+            await recorder.normal(object, reason: "R", message: "m0")  // forgotten: a new Event
+            await recorder.normal(object, reason: "R", message: "m9")  // remembered: aggregated
+            let events = try await store.list(.event, namespace: "default").items
+            #expect(events.count == 11)
+            #expect(events.filter { $0.json["message"] == "m0" }.map { $0.json["count"] } == [1, 1])
+            #expect(events.filter { $0.json["message"] == "m9" }.map { $0.json["count"] } == [2])
+        }
+    }
+
     @Test func aRepeatAfterTheEventWasDeletedStartsANewOne() async throws {
         try await withStore { store in
             let recorder = EventRecorder(store: store, component: "test", logger: Logger(label: "test"))

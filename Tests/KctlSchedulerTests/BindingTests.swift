@@ -171,6 +171,25 @@ import Testing
         }
     }
 
+    /// With equal nodes (equal totals), names decide the order, as in the full sort.
+    @Test func equalNodesAreRecordedByName() {
+        let nodes = (0..<40).map { nodeInfo("node-\(($0 * 17) % 40)", cpu: $0 % 5 == 0 ? 50 : 1000, zone: "z") }
+        let decision = SchedulingPipeline.schedule(podInfo("web-1", cpu: 200, owner: "rs"), in: snapshot(nodes))
+        let full = decision.nodes.sorted(by: Decision.precedes(chosen: decision.node))
+        #expect(decision.orderedNodes == full)
+        for limit in [1, 20, 40, 100] {
+            #expect(decision.orderedNodes(limit: limit) == Array(full.prefix(limit)), "limit \(limit)")
+        }
+    }
+
+    @Test func recordNumbersAreDecimalDigits() {
+        for value in [0, 7, 9, 10, 42, 99, 100, 305, 999, 1000, 12345, -1, -10, -987, Int.max, Int.min] {
+            var bytes: [UInt8] = []
+            Decision.writeNumber(value, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == String(value))
+        }
+    }
+
     @Test func aRecordLineNamesTheNodeThenItsScoresOrItsFilter() {
         let scorers = ["LeastAllocated", "BalancedAllocation", "NodeSpread"]
         let scored = NodeOutcome(

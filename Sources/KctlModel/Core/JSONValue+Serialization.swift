@@ -32,10 +32,9 @@ extension JSONValue {
 
     /// Serializes to compact JSON with sorted keys.
     public func serialized(pretty: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
+        var out = JSONBytes(capacity: 512)
         write(to: &out, pretty: pretty, indent: 0)
-        return out
+        return out.finish()
     }
 
     public func serializedData(pretty: Bool = false) -> Data { Data(serialized(pretty: pretty)) }
@@ -44,50 +43,66 @@ extension JSONValue {
         String(decoding: serialized(pretty: pretty), as: UTF8.self)
     }
 
-    private func write(to out: inout [UInt8], pretty: Bool, indent: Int) {
+    private func write(to out: inout JSONBytes, pretty: Bool, indent: Int) {
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): JSONValue.writeInteger(i, to: &out)
+        case .null: out.append("null")
+        case .bool(let b): out.append(b ? "true" : "false")
+        case .int(let i): out.appendInteger(i)
         case .double(let d):
             if d.isFinite, d.rounded() == d, abs(d) < 1e15 {
-                JSONValue.writeInteger(Int64(d), to: &out)
+                out.appendInteger(Int64(d))
             } else if d.isFinite {
-                out.append(contentsOf: "\(d)".utf8)
+                out.appendQuotedOrPlain("\(d)", quoted: false)
             } else {
-                out.append(contentsOf: "null".utf8)
+                out.append("null")
             }
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .string(let s): out.appendQuotedOrPlain(s, quoted: true)
         case .array(let a):
-            if a.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            if a.isEmpty { out.append("[]"); return }
             out.append(UInt8(ascii: "["))
             for (i, v) in a.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { newline(&out, indent + 2) }
+                if pretty { out.newline(indent + 2) }
                 v.write(to: &out, pretty: pretty, indent: indent + 2)
             }
-            if pretty { newline(&out, indent) }
+            if pretty { out.newline(indent) }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
-            if o.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            if o.isEmpty { out.append("{}"); return }
             out.append(UInt8(ascii: "{"))
-            // Sorting the pairs, not the keys, saves hashing every key again to find its value.
-            for (i, member) in o.sorted(by: { $0.key < $1.key }).enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { newline(&out, indent + 2) }
-                JSONValue.writeString(member.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(UInt8(ascii: " ")) }
-                member.value.write(to: &out, pretty: pretty, indent: indent + 2)
+            if o.count == 1, let member = o.first {
+                JSONValue.writeMember(member, first: true, to: &out, pretty: pretty, indent: indent)
+            } else {
+                // Sorting the pairs, not the keys, saves hashing every key again to find its value;
+                // sorting them in a temporary buffer saves allocating an array per object.
+                withUnsafeTemporaryAllocation(of: (key: String, value: JSONValue).self, capacity: o.count) { buffer in
+                    var count = 0
+                    for member in o {
+                        (buffer.baseAddress! + count).initialize(to: member)
+                        count += 1
+                    }
+                    var members = UnsafeMutableBufferPointer(rebasing: buffer[..<count])
+                    members.sort { $0.key < $1.key }
+                    for index in members.indices {
+                        JSONValue.writeMember(members[index], first: index == 0, to: &out, pretty: pretty, indent: indent)
+                    }
+                    _ = members.deinitialize()
+                }
             }
-            if pretty { newline(&out, indent) }
+            if pretty { out.newline(indent) }
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(_ out: inout [UInt8], _ indent: Int) {
-        out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+    private static func writeMember(
+        _ member: (key: String, value: JSONValue), first: Bool, to out: inout JSONBytes, pretty: Bool, indent: Int
+    ) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        if pretty { out.newline(indent + 2) }
+        out.appendQuotedOrPlain(member.key, quoted: true)
+        out.append(UInt8(ascii: ":"))
+        if pretty { out.append(UInt8(ascii: " ")) }
+        member.value.write(to: &out, pretty: pretty, indent: indent + 2)
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
@@ -351,4 +366,129 @@ private struct JSONParser {
         guard let d = Double(text), text != "-" else { throw JSONParseError(offset: start, reason: "invalid number '\(text)'") }
         return .double(d)
     }
+}
+
+/// The serializer's output: bytes appended without the checks of an Array append (uniqueness,
+/// growth one call at a time), in room made once per string or number. A serialized pod is a
+/// few KiB; the store serializes every object it writes.
+private struct JSONBytes {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    /// The bytes written, as an array; frees the buffer (the writer is not used after).
+    mutating func finish() -> [UInt8] {
+        let bytes = Array(UnsafeBufferPointer(start: base, count: count))
+        base.deallocate()
+        count = 0
+        capacity = 0
+        return bytes
+    }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    private mutating func grow(to needed: Int) {
+        var newCapacity = max(capacity * 2, 64)
+        while newCapacity < needed { newCapacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.initialize(from: base, count: count)
+        base.deallocate()
+        base = grown
+        capacity = newCapacity
+    }
+
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ text: StaticString) {
+        reserve(text.utf8CodeUnitCount)
+        (base + count).initialize(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        count += text.utf8CodeUnitCount
+    }
+
+    mutating func newline(_ indent: Int) {
+        reserve(indent + 1)
+        base[count] = UInt8(ascii: "\n")
+        (base + count + 1).initialize(repeating: UInt8(ascii: " "), count: indent)
+        count += indent + 1
+    }
+
+    /// The decimal digits of `value`.
+    mutating func appendInteger(_ value: Int64) {
+        reserve(20)
+        if value < 0 {
+            base[count] = UInt8(ascii: "-")
+            count += 1
+        }
+        var magnitude = value.magnitude
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var index = count + digits
+        repeat {
+            index -= 1
+            base[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+        count += digits
+    }
+
+    /// `text` as a JSON string (quoted, escaped as `JSONValue.appendQuoted` escapes), or as it is.
+    mutating func appendQuotedOrPlain(_ text: String, quoted: Bool) {
+        var text = text
+        text.withUTF8 { utf8 in
+            guard quoted else {
+                reserve(utf8.count)
+                if let source = utf8.baseAddress { (base + count).initialize(from: source, count: utf8.count) }
+                count += utf8.count
+                return
+            }
+            // At most 6 bytes a byte (\u00XX) and the quotes.
+            reserve(utf8.count * 6 + 2)
+            var j = count
+            base[j] = UInt8(ascii: "\"")
+            j += 1
+            for b in utf8 {
+                if b >= 32 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                    base[j] = b
+                    j += 1
+                    continue
+                }
+                base[j] = 92
+                switch b {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): base[j + 1] = b
+                case 10: base[j + 1] = UInt8(ascii: "n")
+                case 13: base[j + 1] = UInt8(ascii: "r")
+                case 9: base[j + 1] = UInt8(ascii: "t")
+                default:
+                    base[j + 1] = UInt8(ascii: "u")
+                    base[j + 2] = 48
+                    base[j + 3] = 48
+                    base[j + 4] = JSONBytes.hex[Int(b >> 4)]
+                    base[j + 5] = JSONBytes.hex[Int(b & 15)]
+                    j += 4
+                }
+                j += 2
+            }
+            base[j] = UInt8(ascii: "\"")
+            count = j + 1
+        }
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -49,6 +49,26 @@ public enum Admission {
         }
     }
 
+    /// Whether `unknownFields(in:comparedTo:)` finds any, without sorting keys or making paths:
+    /// admission asks it of every object it admits, and nearly always the answer is no.
+    static func hasUnknownFields(in input: JSONValue, comparedTo known: JSONValue) -> Bool {
+        switch (input, known) {
+        case (.object(let given), .object(let kept)):
+            for (key, value) in given where !value.isNull {
+                guard let keptValue = kept[key] else { return true }
+                if hasUnknownFields(in: value, comparedTo: keptValue) { return true }
+            }
+            return false
+        case (.array(let given), .array(let kept)):
+            for (index, value) in given.enumerated() where index < kept.count {
+                if hasUnknownFields(in: value, comparedTo: kept[index]) { return true }
+            }
+            return false
+        default:
+            return false
+        }
+    }
+
     // MARK: Internals
 
     static func admissibleKind(_ type: ResourceType) -> (any Admissible.Type)? {
@@ -99,7 +119,7 @@ public enum Admission {
         // add fields, except a few that drop one (a Secret's stringData), so the admitted object
         // can stand in for it: a field it lacks is only a suspect, confirmed against the typed
         // form before defaults. That second encoding is made only when something looks unknown.
-        if strict, admitted.map({ !unknownFields(in: object.value, comparedTo: $0.value).isEmpty }) ?? true {
+        if strict, admitted.map({ hasUnknownFields(in: object.value, comparedTo: $0.value) }) ?? true {
             let known = try JSONValue(encoding: decoded)
             for field in unknownFields(in: object.value, comparedTo: known) { errors.unknown(field) }
         }

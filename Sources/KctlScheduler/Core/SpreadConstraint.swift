@@ -25,7 +25,7 @@ public struct SpreadConstraint: Sendable, Hashable {
     public static func parse(_ value: JSONValue?, podLabels: [String: String]) -> [SpreadConstraint] {
         (value?.arrayValue ?? []).compactMap { item in
             guard let key = item["topologyKey"]?.stringValue, !key.isEmpty else { return nil }
-            var selector = item["labelSelector"].flatMap { try? $0.decode(LabelSelector.self) }
+            var selector = item["labelSelector"].flatMap(LabelSelector.init(json:))
             for labelKey in (item["matchLabelKeys"]?.arrayValue ?? []).compactMap(\.stringValue) {
                 guard var current = selector, let value = podLabels[labelKey] else { continue }
                 var labels = current.matchLabels ?? [:]

@@ -43,7 +43,7 @@ extension Decision {
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
             out.append(contentsOf: "\":".utf8)
         }
-        func number(_ value: Int) { out.append(contentsOf: String(value).utf8) }
+        func number(_ value: Int) { Self.writeNumber(value, to: &out) }
         // Keys in sorted order, as the serializer writes them.
         key("feasible")
         number(feasibleCount)
@@ -148,7 +148,7 @@ extension Decision {
             }
             return
         }
-        bytes.append(contentsOf: String(outcome.total).utf8)
+        writeNumber(outcome.total, to: &bytes)
         for (index, name) in scorers.enumerated() {
             bytes.append(UInt8(ascii: " "))
             // Scores come in pipeline order, which is nearly always the scorers' order.
@@ -156,10 +156,33 @@ extension Decision {
                 index < outcome.scores.count && outcome.scores[index].name == name
                 ? outcome.scores[index] : outcome.scores.first { $0.name == name }
             if let score {
-                bytes.append(contentsOf: String(score.value).utf8)
+                writeNumber(score.value, to: &bytes)
             } else {
                 bytes.append(UInt8(ascii: "-"))
             }
+        }
+    }
+
+    /// The decimal digits of `value`, as `String(value)` has them, without making a String: a
+    /// record holds a few hundred numbers.
+    static func writeNumber(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // Scores and totals are nearly always below 1000.
+        if magnitude < 1000 {
+            if magnitude >= 100 { bytes.append(UInt8(truncatingIfNeeded: 48 + magnitude / 100)) }
+            if magnitude >= 10 { bytes.append(UInt8(truncatingIfNeeded: 48 + magnitude / 10 % 10)) }
+            bytes.append(UInt8(truncatingIfNeeded: 48 + magnitude % 10))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var index = 20
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
         }
     }
 
@@ -173,7 +196,7 @@ extension Decision {
     public func orderedNodes(limit: Int) -> [NodeOutcome] {
         guard limit > 0 else { return [] }
         let precedes = Self.precedes(chosen: node)
-        guard nodes.count > 2 * limit else { return Array(nodes.sorted(by: precedes).prefix(limit)) }
+        guard nodes.count > 2 * limit else { return Array(sortedByPrecedence().prefix(limit)) }
         // Keep the best `limit` seen so far, sorted; a node that does not beat the last is dropped at once.
         var best: [NodeOutcome] = []
         best.reserveCapacity(limit + 1)
@@ -189,6 +212,32 @@ extension Decision {
             if best.count > limit { best.removeLast() }
         }
         return best
+    }
+
+    /// `nodes` in the order of `precedes(chosen:)`, sorting positions by precomputed ranks and
+    /// totals (the outcomes themselves are moved once, and names compared only on a tie).
+    private func sortedByPrecedence() -> [NodeOutcome] {
+        struct Position {
+            var index: Int
+            /// 0 chosen, 1 feasible, 2 filtered.
+            var rank: Int
+            /// Negated total for feasible nodes (highest first), 0 for the others.
+            var order: Int
+        }
+        var positions: [Position] = []
+        positions.reserveCapacity(nodes.count)
+        for (index, outcome) in nodes.enumerated() {
+            let rank = outcome.node == node ? 0 : outcome.isFeasible ? 1 : 2
+            positions.append(Position(index: index, rank: rank, order: rank == 1 ? -outcome.total : 0))
+        }
+        nodes.withUnsafeBufferPointer { outcomes in
+            positions.sort { a, b in
+                if a.rank != b.rank { return a.rank < b.rank }
+                if a.order != b.order { return a.order < b.order }
+                return outcomes[a.index].node < outcomes[b.index].node
+            }
+        }
+        return positions.map { nodes[$0.index] }
     }
 
     /// The order of `orderedNodes`.

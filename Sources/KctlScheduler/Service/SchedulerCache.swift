@@ -69,6 +69,16 @@ final class SchedulerCache: @unchecked Sendable {
         let phase = object.status?["phase"]?.stringValue
         let finished = phase == "Succeeded" || phase == "Failed"
         if !nodeName.isEmpty {
+            // A bound pod whose scheduling fields did not change (its status did: the node
+            // agent's report) is in the snapshot as it was: no need to read it again.
+            if !finished, case .updated(let old, _) = event, Self.sameSchedulingFields(old, object) {
+                let unchanged = withLock { () -> Bool in
+                    guard !assumed.contains(snapshotKey), snapshot.pod(snapshotKey) != nil else { return false }
+                    unschedulable.remove(key)
+                    return true
+                }
+                if unchanged { return PodChange() }
+            }
             let info = try? PodInfo(object)
             return withLock {
                 assumed.remove(snapshotKey)
@@ -89,6 +99,18 @@ final class SchedulerCache: @unchecked Sendable {
             return PodChange()
         }
         return withLock { assumed.contains(snapshotKey) ? PodChange() : PodChange(schedule: key) }
+    }
+
+    /// Whether `PodInfo` of both is the same: it reads only the spec and these metadata fields.
+    static func sameSchedulingFields(_ old: KubeObject, _ new: KubeObject) -> Bool {
+        guard old.json["spec"] == new.json["spec"] else { return false }
+        let before = old.metadata
+        let after = new.metadata
+        for field in ["name", "namespace", "uid", "labels", "ownerReferences", "deletionTimestamp"]
+        where before[field] != after[field] {
+            return false
+        }
+        return true
     }
 
     /// Unbound, not finished, not being deleted, and for this scheduler.
@@ -115,6 +137,11 @@ final class SchedulerCache: @unchecked Sendable {
             }
             return decision
         }
+    }
+
+    /// The snapshot's view of a pod (`namespace/name`).
+    func pod(_ key: String) -> PodInfo? {
+        withLock { snapshot.pod(key) }
     }
 
     /// Placed by a scheduling cycle and not yet seen bound (nor undone).

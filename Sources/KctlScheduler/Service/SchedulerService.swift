@@ -46,16 +46,18 @@ public struct SchedulerService: ServiceLifecycle.Service {
     ///     binder writes their placements in batches).
     ///   - schedulerName: pods naming another `spec.schedulerName` are left alone.
     ///   - now: the wall clock for the decision's time stamp and events.
+    ///   - shared: where the Node and Pod informers come from in a daemon (nil: its own).
     public init(
         store: any Store, logger: Logger, clock: any Clock<Duration> = ContinuousClock(), workers: Int = 4,
-        schedulerName: String = SchedulerService.defaultSchedulerName, now: @escaping @Sendable () -> Date = { Date() }
+        schedulerName: String = SchedulerService.defaultSchedulerName, now: @escaping @Sendable () -> Date = { Date() },
+        informers shared: SharedInformers? = nil
     ) {
         self.store = store
         self.logger = logger
         self.workers = max(1, workers)
         self.now = now
-        nodes = Informer(store: store, resource: .node, logger: logger, clock: clock)
-        pods = Informer(store: store, resource: .pod, logger: logger, clock: clock)
+        nodes = SharedInformers.informer(for: .node, from: shared, store: store, logger: logger, clock: clock)
+        pods = SharedInformers.informer(for: .pod, from: shared, store: store, logger: logger, clock: clock)
         queue = WorkQueue(name: "scheduler", clock: clock, backOff: .init(base: .seconds(1), max: .seconds(60)))
         cache = SchedulerCache(schedulerName: schedulerName)
         recorder = EventRecorder(store: store, component: schedulerName, logger: logger, now: now)

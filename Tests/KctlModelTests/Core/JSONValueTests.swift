@@ -32,6 +32,29 @@ import Testing
         #expect(try JSONValue.parse(#""\/\b\f""#) == .string("/\u{8}\u{C}"))
     }
 
+    /// The exact bytes: every escape, text without any, non-ASCII text and keys (sorted as
+    /// Strings compare), one-member and nested objects, pretty or compact.
+    @Test func serializesExactly() throws {
+        let escapes = JSONValue.string("a\"b\\c\nd\re\tf\u{0}\u{1F}g/é").serializedString()
+        #expect(escapes == #""a\"b\\c\nd\re\tf\u0000\u001fg/é""#)
+        #expect(JSONValue.string("").serializedString() == "\"\"")
+        #expect(JSONValue.string("plain text").serializedString() == #""plain text""#)
+        #expect(JSONValue.string("\"").serializedString() == #""\"""#)
+        let document = String(repeating: #"{"node":"n-1 285 88","why":"a\b"}"#, count: 50)
+        let escaped = String(repeating: #"{\"node\":\"n-1 285 88\",\"why\":\"a\\b\"}"#, count: 50)
+        #expect(JSONValue.object(["kept": .string(document)]).serializedString() == #"{"kept":""# + escaped + #""}"#)
+        let keys: JSONValue = ["z": 1, "é": 2, "a": ["only": true], "B": [:], "ab": [["x": 1, "w": 2]]]
+        #expect(keys.serializedString() == #"{"B":{},"a":{"only":true},"ab":[{"w":2,"x":1}],"z":1,"é":2}"#)
+        #expect(
+            keys.serializedString(pretty: true)
+                == "{\n  \"B\": {},\n  \"a\": {\n    \"only\": true\n  },\n  \"ab\": [\n    {\n      \"w\": 2,\n"
+                + "      \"x\": 1\n    }\n  ],\n  \"z\": 1,\n  \"é\": 2\n}")
+        var many: [String: JSONValue] = [:]
+        for i in 0..<300 { many["k\(i)"] = .int(Int64(i)) }
+        let sorted = many.keys.sorted().map { "\"\($0)\":\(many[$0]!.intValue!)" }.joined(separator: ",")
+        #expect(JSONValue.object(many).serializedString() == "{" + sorted + "}")
+    }
+
     @Test func unicodeRoundTrips() throws {
         let value: JSONValue = ["name": "héllo wörld 日本 🚀"]
         #expect(try JSONValue.parse(value.serializedString()) == value)

@@ -264,6 +264,21 @@ import Testing
         #expect(causes.first?.message.contains("not base64!") == false)  // never echo secret data
     }
 
+    /// The quick check answers as the full list does: same nulls skipped, same arrays compared.
+    @Test func theQuickUnknownFieldCheckAgreesWithTheList() throws {
+        let known = try JSONValue.parse(#"{"a":1,"b":{"c":[{"d":1},{"e":2}],"f":null},"g":[1,2]}"#)
+        for input in [
+            #"{}"#, #"{"a":2}"#, #"{"x":1}"#, #"{"x":null}"#, #"{"b":{"c":[{"d":5}]}}"#,
+            #"{"b":{"c":[{"d":5},{"zz":1}]}}"#, #"{"b":{"c":[{},{},{"zz":1}]}}"#, #"{"b":{"f":{"deep":1}}}"#,
+            #"{"g":[{"x":1}]}"#, #"{"b":5}"#, #"[1]"#, #""s""#, #"{"b":{"h":1}}"#,
+        ] {
+            let value = try JSONValue.parse(input)
+            #expect(
+                Admission.hasUnknownFields(in: value, comparedTo: known)
+                    == !Admission.unknownFields(in: value, comparedTo: known).isEmpty, "\(input)")
+        }
+    }
+
     /// Defaults that drop a field (a Secret's stringData) make it no unknown field: only what the
     /// typed form does not keep is reported, exactly.
     @Test func unknownFieldsAreExactWhenDefaultsDropAField() throws {
