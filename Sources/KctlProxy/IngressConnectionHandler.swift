@@ -94,11 +94,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         ) {
             self.clientHead = clientHead
             self.isUpgrade = ProxyHeaders.isUpgrade(clientHead)
-            var backendHead = ByteBuffer()
-            ProxyHeaders.write(
-                ProxyHeaders.backendRequest(clientHead, clientAddress: clientAddress, upgrade: isUpgrade),
-                to: &backendHead)
-            self.backendHead = backendHead
+            self.backendHead = ProxyHeaders.backendRequest(clientHead, clientAddress: clientAddress, upgrade: isUpgrade)
             self.chunkedBody = ProxyHeaders.isChunked(clientHead.headers)
             self.backend = backend
             self.candidates = candidates

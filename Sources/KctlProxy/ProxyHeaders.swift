@@ -19,33 +19,60 @@ enum ProxyHeaders {
             && !head.headers["upgrade"].isEmpty
     }
 
-    /// The request as sent to a backend: HTTP/1.1, hop-by-hop headers removed (except the upgrade
-    /// pair of an upgrade), `X-Forwarded-For` extended with the client's address,
-    /// `X-Forwarded-Proto: http`, and `X-Forwarded-Host` set from `Host`. `Host` is kept.
+    /// The request head as sent to a backend, in bytes: HTTP/1.1, hop-by-hop headers removed
+    /// (those `Connection` names too; an upgrade keeps `Connection: Upgrade` and `Upgrade`),
+    /// `X-Forwarded-For` extended with the client's address, `X-Forwarded-Proto: http`, and
+    /// `X-Forwarded-Host` set from `Host`, which is kept. Written in one pass over the client's
+    /// headers into a buffer sized for them (this runs for every request).
     /// `upgrade` is `isUpgrade(head)`, when the caller has it already.
-    static func backendRequest(_ head: HTTPRequestHead, clientAddress: String?, upgrade: Bool? = nil) -> HTTPRequestHead {
-        var out = head
-        out.version = .http1_1
+    static func backendRequest(_ head: HTTPRequestHead, clientAddress: String?, upgrade: Bool? = nil) -> ByteBuffer {
         let upgrade = upgrade ?? isUpgrade(head)
-        removeHopByHop(&out.headers)
+        // Names listed by `Connection` go too; most requests have no hop-by-hop header at all.
+        var named: Set<String> = []
+        if head.headers.contains(where: { isHopByHop($0.name) }) {
+            named = Set(head.headers[canonicalForm: "connection"].map { $0.lowercased() })
+                .subtracting(["transfer-encoding", "content-length"])
+        }
+        var out = ByteBuffer()
+        out.reserveCapacity(256 + head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+        out.writeString(head.method.rawValue)
+        out.writeStaticString(" ")
+        out.writeString(head.uri)
+        out.writeStaticString(" HTTP/1.1\r\n")
+        var forwardedFor: [Substring] = []
+        var host: String?
+        for (name, value) in head.headers {
+            if isHopByHop(name) || (!named.isEmpty && named.contains(name.lowercased())) { continue }
+            switch name.utf8.count {
+            case 15 where equalIgnoringCase(name, "x-forwarded-for"):
+                forwardedFor += value.split(separator: ",").map { $0.trimmingSpaces()[...] }.filter { !$0.isEmpty }
+                continue
+            case 17 where equalIgnoringCase(name, "x-forwarded-proto"), 16 where equalIgnoringCase(name, "x-forwarded-host"):
+                continue
+            case 4 where host == nil && equalIgnoringCase(name, "host"):
+                host = value
+            default:
+                break
+            }
+            writeLine(name, value, to: &out)
+        }
         if upgrade {
-            out.headers.add(name: "Connection", value: "Upgrade")
-            for value in head.headers["upgrade"] { out.headers.add(name: "Upgrade", value: value) }
+            out.writeStaticString("Connection: Upgrade\r\n")
+            for value in head.headers["upgrade"] { writeLine("Upgrade", value, to: &out) }
         }
-        var forwardedFor = head.headers["x-forwarded-for"].flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
-        if let clientAddress { forwardedFor.append(clientAddress) }
-        out.headers.remove(name: "X-Forwarded-For")
-        if !forwardedFor.isEmpty {
-            out.headers.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", "))
-        }
-        out.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
-        if let host = head.headers["host"].first {
-            out.headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
-        } else {
-            out.headers.remove(name: "X-Forwarded-Host")
-        }
+        if let clientAddress { forwardedFor.append(clientAddress[...]) }
+        if !forwardedFor.isEmpty { writeLine("X-Forwarded-For", forwardedFor.joined(separator: ", "), to: &out) }
+        out.writeStaticString("X-Forwarded-Proto: http\r\n")
+        if let host { writeLine("X-Forwarded-Host", host, to: &out) }
+        out.writeStaticString("\r\n")
         return out
+    }
+
+    private static func writeLine(_ name: String, _ value: String, to buffer: inout ByteBuffer) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
     }
 
     /// The response as sent to the client: hop-by-hop headers removed, the client's HTTP version,
@@ -118,12 +145,6 @@ enum ProxyHeaders {
             headers: headers)
     }
 
-    /// Writes a request head in HTTP/1.x form.
-    static func write(_ head: HTTPRequestHead, to buffer: inout ByteBuffer) {
-        buffer.writeString("\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)\r\n")
-        write(head.headers, to: &buffer)
-    }
-
     /// Whether a message's body is chunked (`Transfer-Encoding` ends with `chunked`).
     static func isChunked(_ headers: HTTPHeaders) -> Bool {
         guard let last = headers[canonicalForm: "transfer-encoding"].last else { return false }
@@ -138,13 +159,8 @@ enum ProxyHeaders {
 
     /// Writes header lines and the blank line after them.
     static func write(_ headers: HTTPHeaders, to buffer: inout ByteBuffer) {
-        for (name, value) in headers {
-            buffer.writeString(name)
-            buffer.writeString(": ")
-            buffer.writeString(value)
-            buffer.writeString("\r\n")
-        }
-        buffer.writeString("\r\n")
+        for (name, value) in headers { writeLine(name, value, to: &buffer) }
+        buffer.writeStaticString("\r\n")
     }
 
     /// Removes the hop-by-hop headers and those `Connection` names. One pass over the headers

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -8,35 +9,50 @@ import Testing
         HTTPRequestHead(version: version, method: .GET, uri: "/", headers: HTTPHeaders(headers))
     }
 
+    /// A request head in bytes, read back: its request line and headers.
+    func parsed(_ bytes: ByteBuffer) -> (line: String, headers: HTTPHeaders) {
+        let text = String(buffer: bytes)
+        #expect(text.hasSuffix("\r\n\r\n"))
+        var lines = text.split(whereSeparator: \.isNewline)[...]
+        let line = String(lines.popFirst() ?? "")
+        var headers = HTTPHeaders()
+        for header in lines {
+            let colon = header.firstIndex(of: ":")!
+            headers.add(name: String(header[..<colon]), value: String(header[header.index(colon, offsetBy: 2)...]))
+        }
+        return (line, headers)
+    }
+
     @Test func backendRequestsDropHopByHopHeadersAndGainForwardedOnes() {
-        let out = ProxyHeaders.backendRequest(
+        let (line, headers) = parsed(ProxyHeaders.backendRequest(
             request(
                 [
                     ("Host", "shop.local"), ("Connection", "keep-alive, X-Hop"), ("X-Hop", "1"), ("Keep-Alive", "300"),
                     ("TE", "trailers"), ("X-Forwarded-For", "10.0.0.1, 10.0.0.2"), ("X-Forwarded-For", "10.0.0.3"),
                     ("X-Forwarded-Proto", "https"), ("Accept", "*/*"), ("Transfer-Encoding", "chunked"),
                 ], version: .http1_0),
-            clientAddress: "127.0.0.1")
-        #expect(out.version == .http1_1)
-        #expect(out.headers["connection"].isEmpty)
-        #expect(out.headers["x-hop"].isEmpty)
-        #expect(out.headers["keep-alive"].isEmpty)
-        #expect(out.headers["te"].isEmpty)
-        #expect(out.headers["x-forwarded-for"] == ["10.0.0.1, 10.0.0.2, 10.0.0.3, 127.0.0.1"])
-        #expect(out.headers["x-forwarded-proto"] == ["http"])
-        #expect(out.headers["x-forwarded-host"] == ["shop.local"])
-        #expect(out.headers["host"] == ["shop.local"])
-        #expect(out.headers["accept"] == ["*/*"])
-        // The body framing stays for NIO's encoder.
-        #expect(out.headers["transfer-encoding"] == ["chunked"])
+            clientAddress: "127.0.0.1"))
+        #expect(line == "GET / HTTP/1.1")
+        #expect(headers["connection"].isEmpty)
+        #expect(headers["x-hop"].isEmpty)
+        #expect(headers["keep-alive"].isEmpty)
+        #expect(headers["te"].isEmpty)
+        #expect(headers["x-forwarded-for"] == ["10.0.0.1, 10.0.0.2, 10.0.0.3, 127.0.0.1"])
+        #expect(headers["x-forwarded-proto"] == ["http"])
+        #expect(headers["x-forwarded-host"] == ["shop.local"])
+        #expect(headers["host"] == ["shop.local"])
+        #expect(headers["accept"] == ["*/*"])
+        // The body framing stays: the ingress wraps the chunks again.
+        #expect(headers["transfer-encoding"] == ["chunked"])
     }
 
     @Test func upgradeRequestsKeepTheirUpgradeHeaders() {
         let head = request([("Host", "chat"), ("Connection", "keep-alive, Upgrade"), ("Upgrade", "websocket")])
         #expect(ProxyHeaders.isUpgrade(head))
-        let out = ProxyHeaders.backendRequest(head, clientAddress: nil)
-        #expect(out.headers["connection"] == ["Upgrade"])
-        #expect(out.headers["upgrade"] == ["websocket"])
+        let out = parsed(ProxyHeaders.backendRequest(head, clientAddress: nil)).headers
+        #expect(out["connection"] == ["Upgrade"])
+        #expect(out["upgrade"] == ["websocket"])
+        #expect(out["x-forwarded-for"].isEmpty)
         #expect(!ProxyHeaders.isUpgrade(request([("Upgrade", "websocket")])))
         #expect(!ProxyHeaders.isUpgrade(request([("Connection", "upgrade")])))
     }
