@@ -185,7 +185,7 @@ import Testing
     @Test func recordNumbersAreDecimalDigits() {
         for value in [0, 7, 9, 10, 42, 99, 100, 305, 999, 1000, 12345, -1, -10, -987, Int.max, Int.min] {
             var bytes: [UInt8] = []
-            Decision.writeNumber(value, to: &bytes)
+            bytes.appendDecimal(value)
             #expect(String(decoding: bytes, as: UTF8.self) == String(value))
         }
     }

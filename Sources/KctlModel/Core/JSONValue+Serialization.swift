@@ -107,22 +107,6 @@ extension JSONValue {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// The decimal digits of `value`, without making a String (stores write a few per object).
-    static func writeInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // 20 digits hold UInt64.max; written backwards into a fixed buffer, then copied.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var index = 20
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
-        }
-    }
-
     static func writeString(_ s: String, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { writeString(utf8: $0, to: &out) }
@@ -491,4 +475,29 @@ private struct JSONBytes {
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the decimal digits of `value`, as `String(value)` has them, without making a
+    /// String (the scheduler's decision record holds a few hundred numbers, nearly all below 1000).
+    public mutating func appendDecimal(_ value: Int) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        if magnitude < 1000 {
+            if magnitude >= 100 { append(UInt8(truncatingIfNeeded: 48 + magnitude / 100)) }
+            if magnitude >= 10 { append(UInt8(truncatingIfNeeded: 48 + magnitude / 10 % 10)) }
+            append(UInt8(truncatingIfNeeded: 48 + magnitude % 10))
+            return
+        }
+        // 20 digits hold UInt64.max; written backwards into a fixed buffer, then copied.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var index = 20
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
+        }
+    }
 }

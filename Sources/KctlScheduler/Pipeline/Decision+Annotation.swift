@@ -43,7 +43,7 @@ extension Decision {
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
             out.append(contentsOf: "\":".utf8)
         }
-        func number(_ value: Int) { Self.writeNumber(value, to: &out) }
+        func number(_ value: Int) { out.appendDecimal(value) }
         // Keys in sorted order, as the serializer writes them.
         key("feasible")
         number(feasibleCount)
@@ -148,7 +148,7 @@ extension Decision {
             }
             return
         }
-        writeNumber(outcome.total, to: &bytes)
+        bytes.appendDecimal(outcome.total)
         for (index, name) in scorers.enumerated() {
             bytes.append(UInt8(ascii: " "))
             // Scores come in pipeline order, which is nearly always the scorers' order.
@@ -156,33 +156,10 @@ extension Decision {
                 index < outcome.scores.count && outcome.scores[index].name == name
                 ? outcome.scores[index] : outcome.scores.first { $0.name == name }
             if let score {
-                writeNumber(score.value, to: &bytes)
+                bytes.appendDecimal(score.value)
             } else {
                 bytes.append(UInt8(ascii: "-"))
             }
-        }
-    }
-
-    /// The decimal digits of `value`, as `String(value)` has them, without making a String: a
-    /// record holds a few hundred numbers.
-    static func writeNumber(_ value: Int, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // Scores and totals are nearly always below 1000.
-        if magnitude < 1000 {
-            if magnitude >= 100 { bytes.append(UInt8(truncatingIfNeeded: 48 + magnitude / 100)) }
-            if magnitude >= 10 { bytes.append(UInt8(truncatingIfNeeded: 48 + magnitude / 10 % 10)) }
-            bytes.append(UInt8(truncatingIfNeeded: 48 + magnitude % 10))
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var index = 20
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
         }
     }
 
