@@ -333,12 +333,22 @@ struct ResponseFramer {
                     throw Error(description: "the backend's answer has a header line without a name")
                 }
                 let name = UnsafeRawBufferPointer(rebasing: raw[lineStart..<colon])
+                guard name.allSatisfy(isTokenByte) else {
+                    throw Error(description: "the backend's answer has a header name that is not a token")
+                }
+                guard !raw[colon..<lineEnd].contains(UInt8(ascii: "\r")), !raw[colon..<lineEnd].contains(0) else {
+                    throw Error(description: "the backend's answer has a header value with a CR or NUL")
+                }
                 var valueStart = colon + 1
                 var valueEnd = lineEnd
                 while valueStart < valueEnd, raw[valueStart] == 32 || raw[valueStart] == 9 { valueStart += 1 }
                 while valueEnd > valueStart, raw[valueEnd - 1] == 32 || raw[valueEnd - 1] == 9 { valueEnd -= 1 }
                 let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
                 try note(name: name, value: value, in: &head)
+            }
+            // Two framings at once is how responses get smuggled: refused, as NIO's parser does.
+            if head.transferEncoded && head.contentLength != nil {
+                throw Error(description: "the backend's answer has both Content-Length and Transfer-Encoding")
             }
             return head
         }
@@ -375,4 +385,17 @@ struct ResponseFramer {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (48...57).contains(byte) }
+
+    /// A `tchar` of RFC 9110: what a header name is made of.
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), 48...57,
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "#"),
+            UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"),
+            UInt8(ascii: "+"), UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
 }

@@ -129,6 +129,9 @@ import Testing
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "not hex"),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", "longer than its size"),
             ("HTTP/2 200\r\n\r\n", "status line"),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n", "both"),
+            ("HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n", "not a token"),
+            ("HTTP/1.1 200 OK\r\nX-A: 1\r2\r\n\r\n", "CR or NUL"),
         ]
         for (text, says) in cases {
             let error = #expect(throws: ResponseFramer.Error.self) { try read(text) }
