@@ -59,7 +59,7 @@ struct ControlPlane {
             let host = options.ingressHost
             let announce = options.onIngressListening
             services += [
-                ServiceProxy(store: store, logger: logger),
+                ServiceProxy(store: store, logger: logger, informers: informers),
                 IngressProxy(
                     store: store, logger: logger, host: host, port: options.ingressPort,
                     waker: StoreServiceWaker(store: store, logger: logger),
@@ -67,7 +67,7 @@ struct ControlPlane {
                         let url = "http://\(host):\(address.port ?? 0)"
                         logger.info("ingress proxy listening on \(url)")
                         announce?(url)
-                    }),
+                    }, informers: informers),
             ]
         }
         self.services = services

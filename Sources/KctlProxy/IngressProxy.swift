@@ -59,12 +59,14 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
     ///   - wakeTimeout: how long a request is held for its Service to wake before the 503.
     ///   - maxHeldRequestsPerService: beyond this many held requests for one Service, a 503 at once.
     ///   - onListening: called once the listener is bound, with its address.
+    ///   - informers: where the Ingress, Service and Endpoints informers come from in a daemon (nil: its own).
     public init(
         store: any Store, logger: Logger, host: String = "127.0.0.1", port: Int = IngressProxy.defaultPort,
         className: String = IngressRoutes.defaultClassName,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         connectTimeout: Duration = .seconds(2), waker: (any ServiceWaker)? = nil, wakeTimeout: Duration = .seconds(30),
-        maxHeldRequestsPerService: Int = 1000, onListening: (@Sendable (SocketAddress) -> Void)? = nil
+        maxHeldRequestsPerService: Int = 1000, onListening: (@Sendable (SocketAddress) -> Void)? = nil,
+        informers: SharedInformers? = nil
     ) {
         self.host = host
         self.port = port
@@ -73,9 +75,9 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
         self.group = eventLoopGroup
         self.onListening = onListening
         self.waker = waker
-        self.ingresses = Informer(store: store, resource: .ingress, logger: logger)
+        self.ingresses = SharedInformers.informer(for: .ingress, from: informers, store: store, logger: logger)
         self.events = EventRecorder(store: store, component: "ingress-proxy", logger: logger)
-        let directory = ServiceDirectory(store: store, logger: logger)
+        let directory = ServiceDirectory(store: store, logger: logger, informers: informers)
         let held = waker.map { _ in HeldRequests(limit: maxHeldRequestsPerService) }
         self.shared = IngressShared(
             directory: directory, pools: BackendPools(), logger: logger, connectTimeout: TimeAmount(connectTimeout),

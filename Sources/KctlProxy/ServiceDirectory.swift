@@ -28,9 +28,10 @@ final class ServiceDirectory: Sendable {
     /// The latest `ResolvedPort` of each Service port asked for.
     private let resolvedPorts = Locked<[PortKey: ResolvedPort]>([:])
 
-    init(store: any Store, logger: Logger) {
-        services = Informer(store: store, resource: .service, logger: logger)
-        endpoints = Informer(store: store, resource: .endpoints, logger: logger)
+    /// - Parameter shared: where the Service and Endpoints informers come from in a daemon (nil: its own).
+    init(store: any Store, logger: Logger, informers shared: SharedInformers? = nil) {
+        services = SharedInformers.informer(for: .service, from: shared, store: store, logger: logger)
+        endpoints = SharedInformers.informer(for: .endpoints, from: shared, store: store, logger: logger)
         services.addHandler { [weak self] _ in self?.changed() }
         endpoints.addHandler { [weak self] _ in self?.changed() }
     }

@@ -1,3 +1,4 @@
+import KctlControllerRuntime
 import KctlModel
 import KctlStore
 import Logging
@@ -35,13 +36,15 @@ public final class ServiceProxy: ServiceLifecycle.Service, Sendable {
     ///   - nodeAddress: where `NodePort` ports listen.
     ///   - connectTimeout: how long a connect to an endpoint may take before the next is tried.
     ///   - retryInterval: how often addresses that failed to bind are tried again.
+    ///   - informers: where the Service and Endpoints informers come from in a daemon (nil: its own).
     public init(
         store: any Store, logger: Logger, nodeAddress: String = "127.0.0.1",
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        connectTimeout: Duration = .seconds(2), retryInterval: Duration = .seconds(5)
+        connectTimeout: Duration = .seconds(2), retryInterval: Duration = .seconds(5),
+        informers: SharedInformers? = nil
     ) {
         self.logger = logger
-        self.directory = ServiceDirectory(store: store, logger: logger)
+        self.directory = ServiceDirectory(store: store, logger: logger, informers: informers)
         self.group = eventLoopGroup
         self.nodeAddress = nodeAddress
         self.connectTimeout = TimeAmount(connectTimeout)
