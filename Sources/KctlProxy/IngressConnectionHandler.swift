@@ -105,6 +105,14 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             // The request decoder stops after an upgrade request, so that connection cannot carry another.
             self.clientKeepAlive = clientHead.isKeepAlive && !isUpgrade
         }
+
+        /// Detaches the backend connection and closes it.
+        func closeConnection() {
+            guard let connection else { return }
+            self.connection = nil
+            connection.delegate = nil
+            connection.close()
+        }
     }
 
     enum State {
@@ -168,14 +176,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .proxying(let exchange) = state { endHold(exchange) }
-        if case .proxying(let exchange) = state, let connection = exchange.connection {
-            // The client left mid-exchange: the backend connection is in an unknown state.
-            exchange.connection = nil
-            connection.delegate = nil
-            connection.close()
-        }
-        state = .closing
+        abandon()
         context.fireChannelInactive()
     }
 
@@ -540,14 +541,18 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func close(_ context: ChannelHandlerContext) {
-        if case .proxying(let exchange) = state { endHold(exchange) }
-        if case .proxying(let exchange) = state, let connection = exchange.connection {
-            exchange.connection = nil
-            connection.delegate = nil
-            connection.close()
+        abandon()
+        context.close(promise: nil)
+    }
+
+    /// Gives up the exchange in progress, if any: its place among the held requests and its
+    /// backend connection, whose state is unknown mid-exchange.
+    private func abandon() {
+        if case .proxying(let exchange) = state {
+            endHold(exchange)
+            exchange.closeConnection()
         }
         state = .closing
-        context.close(promise: nil)
     }
 
     /// Both connections become a byte relay after a `101`: its head and the bytes after it go to
@@ -618,9 +623,7 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
             exchange.replay = nil
             guard exchange.isUpgrade else {
                 // A switch nobody asked for: nothing of it has reached the client yet.
-                exchange.connection?.delegate = nil
-                exchange.connection?.close()
-                exchange.connection = nil
+                exchange.closeConnection()
                 shared.logger.warning("ingress: a backend of \(exchange.backend.serviceKey) switched protocols unasked")
                 respond(
                     .badGateway, "a backend of service \(exchange.backend.serviceKey) switched protocols unasked",

@@ -145,10 +145,15 @@ enum ProxyHeaders {
             headers: headers)
     }
 
-    /// Whether a message's body is chunked (`Transfer-Encoding` ends with `chunked`).
+    /// Whether a message's body is chunked (its last `Transfer-Encoding` ends with `chunked`).
     static func isChunked(_ headers: HTTPHeaders) -> Bool {
-        guard let last = headers[canonicalForm: "transfer-encoding"].last else { return false }
-        return equalIgnoringCase(String(last), "chunked")
+        headers["transfer-encoding"].last.map(endsWithChunked) ?? false
+    }
+
+    /// Whether a `Transfer-Encoding` value's last coding is `chunked`.
+    static func endsWithChunked(_ value: String) -> Bool {
+        guard let last = value.split(separator: ",").last else { return false }
+        return equalIgnoringCase(last.trimmingSpaces(), "chunked")
     }
 
     /// Writes a response head in HTTP/1.x form.

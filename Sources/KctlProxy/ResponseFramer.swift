@@ -124,7 +124,6 @@ struct ResponseFramer {
                 parts.append(.head(head))
                 state = next
                 if case .length(remaining: 0) = next { finish(&parts) }
-                if case .idle = next { parts.append(.end) }
             case .length(let remaining):
                 let count = min(remaining, buffer.readableBytes)
                 parts.append(.body(buffer.readSlice(length: count)!))
@@ -197,9 +196,10 @@ struct ResponseFramer {
         parts.append(.end)
     }
 
-    /// Where the body of the final head `head` ends; notes on `head` when that is the close.
+    /// Where the body of the final head `head` ends (no body: a length of 0); notes on `head`
+    /// when that is the close.
     private func framing(_ head: inout Head) -> State {
-        if answeringHEAD || head.status == 204 || head.status == 304 { return .idle }
+        if answeringHEAD || head.status == 204 || head.status == 304 { return .length(remaining: 0) }
         if head.chunked { return .chunkSize }
         if head.transferEncoded {
             head.endsWithClose = true
@@ -368,8 +368,7 @@ struct ResponseFramer {
             head.contentLength = length
         case 17 where ProxyHeaders.equalIgnoringCase(name, "transfer-encoding"):
             head.transferEncoded = true
-            let codings = String(decoding: value, as: UTF8.self).split(separator: ",")
-            head.chunked = codings.last.map { $0.trimmingSpaces().lowercased() == "chunked" } ?? false
+            head.chunked = ProxyHeaders.endsWithChunked(String(decoding: value, as: UTF8.self))
         case 10 where ProxyHeaders.equalIgnoringCase(name, "connection"):
             head.hasHopByHop = true
             for token in String(decoding: value, as: UTF8.self).split(separator: ",") {
