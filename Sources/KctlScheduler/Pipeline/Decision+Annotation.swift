@@ -27,9 +27,9 @@ extension Decision {
     /// The version of the record's format.
     public static let annotationVersion = 2
 
-    /// The decision as compact JSON for the annotation: the bytes of `annotationValue` serialized,
-    /// written straight (a hundred lines per pod made into strings, a tree and then text cost more
-    /// than scheduling the pod).
+    /// The decision as compact JSON for the annotation, written straight as bytes: a hundred
+    /// lines per pod made into strings, a tree and then text cost more than scheduling the pod.
+    /// (The tests check it against the record built as a `JSONValue` and serialized.)
     public func annotation(time: String, maxNodes: Int = 100) -> String {
         let recorded = orderedNodes(limit: maxNodes)
         let scorers = Self.scorers(of: recorded)
@@ -102,30 +102,6 @@ extension Decision {
             for score in outcome.scores where !scorers.contains(score.name) { scorers.append(score.name) }
         }
         return scorers
-    }
-
-    public func annotationValue(time: String, maxNodes: Int = 100) -> JSONValue {
-        let recorded = orderedNodes(limit: maxNodes)
-        let scorers = Self.scorers(of: recorded)
-        var entries: [JSONValue] = []
-        entries.reserveCapacity(recorded.count)
-        for outcome in recorded {
-            entries.append(.string(Self.line(outcome, scorers: scorers)))
-        }
-        var object: [String: JSONValue] = [
-            "v": .int(Int64(Self.annotationVersion)),
-            "pod": .string(pod),
-            "time": .string(time),
-            "message": .string(message),
-            "nodeCount": .int(Int64(nodeCount)),
-            "feasible": .int(Int64(feasibleCount)),
-            "reasons": .object(reasonCounts.mapValues { .int(Int64($0)) }),
-            "scores": .array(scorers.map { .string($0) }),
-            "nodes": .array(entries),
-        ]
-        if let node { object["node"] = .string(node) }
-        if nodes.count > recorded.count { object["omitted"] = .int(Int64(nodes.count - recorded.count)) }
-        return .object(object)
     }
 
     /// `name total score...` for a feasible node, `name Filter reasons` for a filtered one.
