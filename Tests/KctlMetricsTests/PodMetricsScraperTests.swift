@@ -43,7 +43,7 @@ import Testing
                 _ = try await store.create(Objects.pod("queue-1", port: exporter.port, annotations: Objects.scrape), as: .pod)
                 _ = try await store.create(Objects.pod("unready", port: exporter.port, annotations: Objects.scrape, ready: false), as: .pod)
                 let pipeline = MetricsPipeline(
-                    store: store, settings: .init(scrapeInterval: .milliseconds(100), staleness: .seconds(60)), logger: quietLogger)
+                    store: store, settings: .init(scrapeInterval: .milliseconds(500), staleness: .seconds(60)), logger: quietLogger)
                 try await running(pipeline) {
                     try await eventually("queue_depth is scraped") {
                         try await pipeline.podsMetric("queue_depth", namespace: "default", selector: nil)["queue-1"]?.value == 12
@@ -73,7 +73,7 @@ import Testing
                 _ = try await store.create(
                     Objects.endpoints("queue", namespace: "shop", ips: ["127.0.0.1"], port: exporter.port), as: .endpoints)
                 let pipeline = MetricsPipeline(
-                    store: store, settings: .init(scrapeInterval: .milliseconds(100), staleness: .seconds(60)), logger: quietLogger)
+                    store: store, settings: .init(scrapeInterval: .milliseconds(500), staleness: .seconds(60)), logger: quietLogger)
                 try await running(pipeline) {
                     try await eventually("the queue Service is scraped") {
                         try await pipeline.externalMetric(
@@ -91,7 +91,7 @@ import Testing
         try await Exporter.with("m 1\n") { exporter in
             try await TemporaryStore.with { store in
                 _ = try await store.create(Objects.pod("web-1", port: exporter.port, annotations: Objects.scrape), as: .pod)
-                let pipeline = MetricsPipeline(store: store, settings: .init(scrapeInterval: .milliseconds(100), staleness: .seconds(60)), logger: quietLogger)
+                let pipeline = MetricsPipeline(store: store, settings: .init(scrapeInterval: .milliseconds(500), staleness: .seconds(60)), logger: quietLogger)
                 try await running(pipeline) {
                     try await eventually("web-1 is scraped") {
                         try await pipeline.podsMetric("m", namespace: "default", selector: nil)["web-1"] != nil
