@@ -39,7 +39,8 @@ final class IngressShared: Sendable {
 /// One client connection of the ingress proxy: routes each request, forwards it to an endpoint
 /// of the backend Service over a pooled keep-alive connection, and streams the response back.
 ///
-/// Requests are handled one at a time; pipelined ones wait in `queued`. Bodies stream both ways:
+/// Requests are read from the bytes by a `RequestFramer` and handled one at a time; pipelined
+/// ones wait in `queued`. Bodies stream both ways:
 /// the client is read only while the backend connection can take more, and the backend only while
 /// the client can. A connect that fails moves on to the next endpoint (nothing was sent, so this is
 /// safe for every method); an idempotent request whose reused connection closed before answering
@@ -52,18 +53,15 @@ final class IngressShared: Sendable {
 /// timeout. Its body is read on meanwhile, up to `replayLimit`, so that a client that leaves is
 /// noticed and ends the wait.
 final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// One request, its backend and its response.
     final class Exchange {
-        let clientHead: HTTPRequestHead
+        let clientHead: RequestFramer.Head
         /// The request head as the backend gets it, in bytes (`ProxyHeaders.backendRequest`).
         let backendHead: ByteBuffer
-        /// The client sent its body in chunks: NIO's decoder unwrapped them, and they are
-        /// wrapped again for the backend, which gets the same `Transfer-Encoding`.
-        let chunkedBody: Bool
         let backend: IngressRoutes.Backend
         let isUpgrade: Bool
         let idempotent: Bool
@@ -87,23 +85,21 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         var hold: (id: UInt64, timer: Scheduled<Void>)?
         /// Body bytes kept in `buffered`, read while no connection was attached.
         var bufferedBytes = 0
+        /// The client's bytes after an upgrade request, for the backend once it switches.
+        var afterUpgrade: [ByteBuffer] = []
 
         init(
-            clientHead: HTTPRequestHead, clientAddress: String?, backend: IngressRoutes.Backend,
+            clientHead: RequestFramer.Head, clientAddress: String?, backend: IngressRoutes.Backend,
             candidates: EndpointCycle
         ) {
             self.clientHead = clientHead
-            self.isUpgrade = ProxyHeaders.isUpgrade(clientHead)
-            self.backendHead = ProxyHeaders.backendRequest(clientHead, clientAddress: clientAddress, upgrade: isUpgrade)
-            self.chunkedBody = ProxyHeaders.isChunked(clientHead.headers)
+            self.isUpgrade = clientHead.isUpgrade
+            self.backendHead = ProxyHeaders.backendRequest(clientHead, clientAddress: clientAddress)
             self.backend = backend
             self.candidates = candidates
-            switch clientHead.method {
-            case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: self.idempotent = true
-            default: self.idempotent = false
-            }
-            // The request decoder stops after an upgrade request, so that connection cannot carry another.
-            self.clientKeepAlive = clientHead.isKeepAlive && !isUpgrade
+            self.idempotent = clientHead.isIdempotent
+            // Nothing is framed after an upgrade request, so that connection cannot carry another.
+            self.clientKeepAlive = clientHead.keepAlive && !isUpgrade
         }
 
         /// Detaches the backend connection and closes it.
@@ -132,7 +128,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var context: ChannelHandlerContext?
     private var pool: BackendPool!
     private var state = State.idle
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var framer = RequestFramer()
+    private var queued = CircularBuffer<RequestFramer.Part>()
     private var readPending = false
     private var clientAddress: String?
     /// The last `Host` of this connection's requests, and its normalized form.
@@ -157,12 +154,9 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     // MARK: Client events
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if !queued.isEmpty || (isHead(part) && !isIdle) {
-            queued.append(part)
-            return
-        }
-        handle(part, context: context)
+        var buffer = unwrapInboundIn(data)
+        framer.feed(&buffer, into: &queued)
+        processQueued(context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -181,22 +175,9 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError else {
-            shared.logger.debug("ingress: client \(clientAddress ?? "?"): \(error)")
-            close(context)
-            return
-        }
-        // A request that does not parse gets a 400 when no answer is under way, then the connection ends.
-        if case .idle = state {
-            context.write(wrapOutboundOut(Self.badRequest), promise: nil)
-            endResponse(keepAlive: false, context: context)
-            return
-        }
+        shared.logger.debug("ingress: client \(clientAddress ?? "?"): \(error)")
         close(context)
     }
-
-    private static let badRequest = ByteBuffer(
-        string: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
     func read(context: ChannelHandlerContext) {
         if mayRead {
@@ -235,64 +216,72 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         return false
     }
 
-    private func isHead(_ part: HTTPServerRequestPart) -> Bool {
-        if case .head = part { return true }
-        return false
+    /// Whether `part` belongs to a request after the one in progress, and waits for it to be answered.
+    private func waits(_ part: RequestFramer.Part) -> Bool {
+        switch (part, state) {
+        case (_, .idle): return false
+        case (.head, _): return true
+        // A request that does not parse: the one in progress if its body is being read, else the next.
+        case (.invalid, .proxying(let exchange)): return exchange.requestEnded
+        default: return false
+        }
     }
 
     // MARK: Requests
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    private func handle(_ part: RequestFramer.Part, context: ChannelHandlerContext) {
         switch (part, state) {
         case (.head(let head), .idle):
             start(head, context: context)
         case (.body(let buffer), .proxying(let exchange)):
-            guard exchange.chunkedBody else {
-                forward(buffer, exchange)
-                return
-            }
-            guard buffer.readableBytes > 0 else { return }
-            forward(ByteBuffer(string: String(buffer.readableBytes, radix: 16) + "\r\n"), exchange)
             forward(buffer, exchange)
-            forward(Self.lineEnd, exchange)
-        case (.end(let trailers), .proxying(let exchange)):
+        case (.end, .proxying(let exchange)):
             exchange.requestEnded = true
-            if exchange.chunkedBody {
-                var end = ByteBuffer(string: "0\r\n")
-                for (name, value) in trailers ?? [:] { end.writeString("\(name): \(value)\r\n") }
-                end.writeString("\r\n")
-                forward(end, exchange)
-            }
             if let connection = exchange.connection {
                 exchange.requestSent = true
                 connection.flush()
             }
+        case (.upgraded(let bytes), .proxying(let exchange)):
+            exchange.afterUpgrade.append(bytes)
+        case (.invalid(let error), .idle):
+            // A request that does not parse is answered when no other answer is under way, then the connection ends.
+            shared.logger.debug("ingress: client \(clientAddress ?? "?"): \(error)")
+            let status = "\(error.status.code) \(error.status.reasonPhrase)"
+            context.write(
+                wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")),
+                promise: nil)
+            endResponse(keepAlive: false, context: context)
+        case (.invalid(let error), _):
+            shared.logger.debug("ingress: client \(clientAddress ?? "?"): \(error)")
+            close(context)
         case (.end, .discarding):
             state = .idle
-            processQueued(context: context)
-        case (.body, .discarding), (_, .closing), (_, .switched):
+        case (.body, .discarding), (.upgraded, _), (_, .closing), (_, .switched):
             break
         case (.head, _), (.body, .idle), (.end, .idle):
-            // Out of order (cannot come from NIO's decoder): give up on the connection.
+            // Out of order (cannot come from the framer): give up on the connection.
             close(context)
         }
     }
 
     /// Handles the queued parts of the next requests while the connection is free for them.
     private func processQueued(context: ChannelHandlerContext) {
-        while let part = queued.first {
-            if isHead(part) && !isIdle { break }
+        while let part = queued.first, !waits(part) {
             queued.removeFirst()
             handle(part, context: context)
         }
         resumeReading()
     }
 
-    private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let host = head.headers.first(name: "host") ?? ""
+    private func start(_ head: RequestFramer.Head, context: ChannelHandlerContext) {
+        let host = head.host ?? ""
         if lastHost?.raw != host { lastHost = (host, IngressRoutes.normalizedHost(host)) }
         let normalized = lastHost!.normalized
-        let path = IngressRoutes.requestPath(head.uri)
+        let path = IngressRoutes.requestPath(head.target)
+        if head.method == .CONNECT {
+            respond(.methodNotAllowed, "the ingress does not tunnel CONNECT", to: head, requestEnded: false, context: context)
+            return
+        }
         guard let backend = shared.routes.withLock({ $0.route(normalizedHost: normalized, requestPath: path) }) else {
             respond(.notFound, "no ingress rule for \(host) \(path)", to: head, requestEnded: false, context: context)
             return
@@ -425,8 +414,6 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         shared.held?.release(service: exchange.backend.serviceKey, id: hold.id)
     }
 
-    private static let lineEnd = ByteBuffer(string: "\r\n")
-
     /// Sends bytes of the request body on, or keeps them until a connection is attached.
     private func forward(_ bytes: ByteBuffer, _ exchange: Exchange) {
         if exchange.replay != nil {
@@ -501,13 +488,12 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Answers from the proxy itself, with a short text body saying why.
     private func respond(
-        _ status: HTTPResponseStatus, _ message: String, to head: HTTPRequestHead, requestEnded: Bool,
+        _ status: HTTPResponseStatus, _ message: String, to head: RequestFramer.Head, requestEnded: Bool,
         context: ChannelHandlerContext
     ) {
         // A client waiting for `100 Continue` will not send the body it announced, so the
         // connection cannot be trusted for another request.
-        let awaitsContinue = head.headers["expect"].contains { $0.lowercased() == "100-continue" }
-        let keepAlive = head.isKeepAlive && !ProxyHeaders.isUpgrade(head) && (requestEnded || !awaitsContinue)
+        let keepAlive = head.keepAlive && !head.isUpgrade && (requestEnded || !head.expectsContinue)
         var headers = HTTPHeaders([
             ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(message.utf8.count + 1)),
         ])
@@ -556,8 +542,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     /// Both connections become a byte relay after a `101`: its head and the bytes after it go to
-    /// the client, the relays go in, every HTTP handler comes out (the request decoder last,
-    /// handing the relay any bytes it holds).
+    /// the client, what the client sent after its request goes to the backend, the relays go in,
+    /// and every HTTP handler comes out.
     private func switchToBytes(
         _ exchange: Exchange, head: ResponseFramer.Head, leftover: ByteBuffer, context: ChannelHandlerContext
     ) {
@@ -575,10 +561,9 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             let operations = context.pipeline.syncOperations
             try operations.addHandler(clientRelay)
             try connection.switchToBytes(adding: backendRelay)
+            for bytes in exchange.afterUpgrade { connection.write(bytes) }
+            exchange.afterUpgrade = []
             operations.removeHandler(context: context, promise: nil)
-            operations.removeHandler(
-                context: try operations.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self),
-                promise: nil)
             connection.flush()
             // Reads held back while waiting for the 101 must not stall the relay.
             context.channel.read()

@@ -171,8 +171,6 @@ public final class IngressProxy: ServiceLifecycle.Service, Sendable {
                     // them, see `ResponseFramer`), so there is no response encoder. The decoder
                     // keeps the bytes after an upgrade request for the relay.
                     let operations = channel.pipeline.syncOperations
-                    try operations.addHandler(
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
                     try operations.addHandler(IngressConnectionHandler(shared: shared))
                 }
             }

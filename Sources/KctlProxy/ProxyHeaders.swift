@@ -6,66 +6,68 @@ import NIOHTTP1
 /// separately. Pure functions, so the rules are testable without sockets.
 enum ProxyHeaders {
     /// Headers that describe one connection, not the message (RFC 9110 7.6.1). `Transfer-Encoding`
-    /// is not among them here: NIO decodes the chunks and its encoders frame the body again from
-    /// that header and `Content-Length`.
+    /// is not among them here: a body goes on framed as it came (chunks as they are), which that
+    /// header or `Content-Length` says.
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate",
         "proxy-authorization",
     ]
 
-    /// Whether a request asks to switch protocols (`Connection: Upgrade` and an `Upgrade` header).
-    static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
-        head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
-            && !head.headers["upgrade"].isEmpty
-    }
-
     /// The request head as sent to a backend, in bytes: HTTP/1.1, hop-by-hop headers removed
     /// (those `Connection` names too; an upgrade keeps `Connection: Upgrade` and `Upgrade`),
     /// `X-Forwarded-For` extended with the client's address, `X-Forwarded-Proto: http`, and
-    /// `X-Forwarded-Host` set from `Host`, which is kept. Written in one pass over the client's
-    /// headers into a buffer sized for them (this runs for every request).
-    /// `upgrade` is `isUpgrade(head)`, when the caller has it already.
-    static func backendRequest(_ head: HTTPRequestHead, clientAddress: String?, upgrade: Bool? = nil) -> ByteBuffer {
-        let upgrade = upgrade ?? isUpgrade(head)
-        // Names listed by `Connection` go too; most requests have no hop-by-hop header at all.
-        var named: Set<String> = []
-        if head.headers.contains(where: { isHopByHop($0.name) }) {
-            named = Set(head.headers[canonicalForm: "connection"].map { $0.lowercased() })
-                .subtracting(["transfer-encoding", "content-length"])
-        }
+    /// `X-Forwarded-Host` set from `Host`, which is kept. The client's lines are copied as they
+    /// came; when none has to go (most requests), as one block.
+    static func backendRequest(_ head: RequestFramer.Head, clientAddress: String?) -> ByteBuffer {
+        let bytes = head.bytes
+        let headersEnd = bytes.readableBytes - 2
         var out = ByteBuffer()
-        out.reserveCapacity(256 + head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
-        out.writeString(head.method.rawValue)
-        out.writeStaticString(" ")
-        out.writeString(head.uri)
-        out.writeStaticString(" HTTP/1.1\r\n")
-        var forwardedFor: [Substring] = []
-        var host: String?
-        for (name, value) in head.headers {
-            if isHopByHop(name) || (!named.isEmpty && named.contains(name.lowercased())) { continue }
-            switch name.utf8.count {
-            case 15 where equalIgnoringCase(name, "x-forwarded-for"):
-                forwardedFor += value.split(separator: ",").map { $0.trimmingSpaces()[...] }.filter { !$0.isEmpty }
-                continue
-            case 17 where equalIgnoringCase(name, "x-forwarded-proto"), 16 where equalIgnoringCase(name, "x-forwarded-host"):
-                continue
-            case 4 where host == nil && equalIgnoringCase(name, "host"):
-                host = value
-            default:
-                break
+        out.reserveCapacity(bytes.readableBytes + 96 + (head.host?.utf8.count ?? 0))
+        // The request line up to its version (`HTTP/1.x` and CRLF are its last 10 bytes).
+        out.writeImmutableBuffer(bytes.getSlice(at: bytes.readerIndex, length: head.headersStart - 10)!)
+        out.writeStaticString("HTTP/1.1\r\n")
+        if !head.dropsHeaders {
+            out.writeImmutableBuffer(
+                bytes.getSlice(at: bytes.readerIndex + head.headersStart, length: headersEnd - head.headersStart)!)
+        } else {
+            bytes.withUnsafeReadableBytes { raw in
+                var lineStart = head.headersStart
+                while lineStart < headersEnd, let end = BodyFramer.lineEnd(raw, from: lineStart) {
+                    defer { lineStart = end }
+                    let line = UnsafeRawBufferPointer(rebasing: raw[lineStart..<end])
+                    let name = UnsafeRawBufferPointer(rebasing: line[..<(line.firstIndex(of: UInt8(ascii: ":")) ?? 0)])
+                    if isHopByHop(name) || isForwarded(name)
+                        || head.connectionNames.contains(where: { equalIgnoringCase(name, $0) })
+                    {
+                        continue
+                    }
+                    out.writeBytes(line)
+                }
             }
-            writeLine(name, value, to: &out)
         }
-        if upgrade {
+        if head.isUpgrade {
             out.writeStaticString("Connection: Upgrade\r\n")
-            for value in head.headers["upgrade"] { writeLine("Upgrade", value, to: &out) }
+            for value in head.upgrade { writeLine("Upgrade", value, to: &out) }
         }
-        if let clientAddress { forwardedFor.append(clientAddress[...]) }
-        if !forwardedFor.isEmpty { writeLine("X-Forwarded-For", forwardedFor.joined(separator: ", "), to: &out) }
+        if head.forwardedFor.isEmpty {
+            if let clientAddress { writeLine("X-Forwarded-For", clientAddress, to: &out) }
+        } else {
+            writeLine("X-Forwarded-For", (head.forwardedFor + (clientAddress.map { [$0] } ?? [])).joined(separator: ", "), to: &out)
+        }
         out.writeStaticString("X-Forwarded-Proto: http\r\n")
-        if let host { writeLine("X-Forwarded-Host", host, to: &out) }
+        if let host = head.host { writeLine("X-Forwarded-Host", host, to: &out) }
         out.writeStaticString("\r\n")
         return out
+    }
+
+    /// `X-Forwarded-For`, `-Proto` or `-Host`: the ingress sets these itself.
+    private static func isForwarded(_ name: some Collection<UInt8>) -> Bool {
+        switch name.count {
+        case 15: return equalIgnoringCase(name, "x-forwarded-for")
+        case 16: return equalIgnoringCase(name, "x-forwarded-host")
+        case 17: return equalIgnoringCase(name, "x-forwarded-proto")
+        default: return false
+        }
     }
 
     private static func writeLine(_ name: String, _ value: String, to buffer: inout ByteBuffer) {
@@ -143,11 +145,6 @@ enum ProxyHeaders {
         return HTTPResponseHead(
             version: head.version, status: HTTPResponseStatus(statusCode: head.status, reasonPhrase: String(reason)),
             headers: headers)
-    }
-
-    /// Whether a message's body is chunked (its last `Transfer-Encoding` ends with `chunked`).
-    static func isChunked(_ headers: HTTPHeaders) -> Bool {
-        headers["transfer-encoding"].last.map(endsWithChunked) ?? false
     }
 
     /// Whether a `Transfer-Encoding` value's last coding is `chunked`.

@@ -45,26 +45,16 @@ struct ResponseFramer {
         case switched(Head, leftover: ByteBuffer)
     }
 
-    struct Error: Swift.Error, CustomStringConvertible {
-        let description: String
-    }
+    typealias Error = FramingError
 
     /// Largest head (and trailer section) accepted, as NIO's decoder.
     static let maxHeadBytes = 80 * 1024
-    /// Longest chunk-size line accepted.
-    static let maxChunkLineBytes = 4096
 
     private enum State {
         /// No request outstanding.
         case idle
         case head
-        case length(remaining: Int)
-        case untilClose
-        case chunkSize
-        case chunkData(remaining: Int)
-        /// The CRLF after a chunk's data.
-        case chunkDataEnd
-        case trailers
+        case body
         /// After a `101`: nothing more is framed.
         case switched
     }
@@ -74,8 +64,7 @@ struct ResponseFramer {
     private var answeringHEAD = false
     /// Unwrap a chunked body (for an HTTP/1.0 client).
     private var unwrapChunks = false
-    /// Bytes of an unfinished head, chunk-size line, chunk end or trailer section.
-    private var pending = ByteBuffer()
+    private var body = BodyFramer(subject: "the backend's answer", strictLines: false, maxTrailerBytes: maxHeadBytes)
 
     /// Whether a response is expected or being read.
     var isReading: Bool {
@@ -88,21 +77,11 @@ struct ResponseFramer {
         state = .head
         answeringHEAD = method == .HEAD
         self.unwrapChunks = unwrapChunks
-        pending.clear()
+        body.reset()
     }
 
     /// Reads `buffer` through, appending what it completes to `parts`.
     mutating func feed(_ buffer: inout ByteBuffer, into parts: inout [Part]) throws {
-        // Body bytes passed through as received go out as one slice per call, taken from the
-        // buffer as it came (the reader index moves past them meanwhile; the storage is shared).
-        let received = buffer
-        var passStart: Int?
-        func flushPassed(_ buffer: ByteBuffer, _ parts: inout [Part]) {
-            guard let start = passStart else { return }
-            passStart = nil
-            let end = buffer.readerIndex
-            if end > start { parts.append(.body(received.getSlice(at: start, length: end - start)!)) }
-        }
         while buffer.readableBytes > 0 {
             switch state {
             case .idle:
@@ -110,7 +89,9 @@ struct ResponseFramer {
             case .switched:
                 return
             case .head:
-                guard var head = try readHead(&buffer) else { return }
+                guard let bytes = try body.gather(&buffer, limit: Self.maxHeadBytes, what: "response head", until: BodyFramer.headEnd)
+                else { return }
+                var head = try Self.parseHead(bytes)
                 if head.status == 101 {
                     state = .switched
                     parts.append(.switched(head, leftover: buffer.readSlice(length: buffer.readableBytes)!))
@@ -120,57 +101,17 @@ struct ResponseFramer {
                     parts.append(.head(head))
                     continue
                 }
-                let next = framing(&head)
+                let framing = framing(&head)
                 parts.append(.head(head))
-                state = next
-                if case .length(remaining: 0) = next { finish(&parts) }
-            case .length(let remaining):
-                let count = min(remaining, buffer.readableBytes)
-                parts.append(.body(buffer.readSlice(length: count)!))
-                state = .length(remaining: remaining - count)
-                if count == remaining { finish(&parts) }
-            case .untilClose:
-                parts.append(.body(buffer.readSlice(length: buffer.readableBytes)!))
-            case .chunkSize:
-                if !unwrapChunks, passStart == nil { passStart = buffer.readerIndex }
-                guard let line = try readLine(&buffer, limit: Self.maxChunkLineBytes, what: "chunk size line") else {
-                    flushPassed(buffer, &parts)
-                    return
-                }
-                let size = try Self.chunkSize(line)
-                state = size == 0 ? .trailers : .chunkData(remaining: size)
-            case .chunkData(let remaining):
-                let count = min(remaining, buffer.readableBytes)
-                if unwrapChunks {
-                    parts.append(.body(buffer.readSlice(length: count)!))
+                if body.start(framing, unwrapChunks: unwrapChunks) {
+                    state = .body
                 } else {
-                    if passStart == nil { passStart = buffer.readerIndex }
-                    buffer.moveReaderIndex(forwardBy: count)
-                }
-                state = count == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - count)
-            case .chunkDataEnd:
-                if !unwrapChunks, passStart == nil { passStart = buffer.readerIndex }
-                guard let line = try readLine(&buffer, limit: 2, what: "chunk end") else {
-                    flushPassed(buffer, &parts)
-                    return
-                }
-                guard line.readableBytes == 0 else {
-                    throw Error(description: "a chunk is longer than its size says")
-                }
-                state = .chunkSize
-            case .trailers:
-                if !unwrapChunks, passStart == nil { passStart = buffer.readerIndex }
-                guard let line = try readLine(&buffer, limit: Self.maxHeadBytes, what: "trailer section") else {
-                    flushPassed(buffer, &parts)
-                    return
-                }
-                if line.readableBytes == 0 {
-                    flushPassed(buffer, &parts)
                     finish(&parts)
                 }
+            case .body:
+                if try body.feed(&buffer, body: { parts.append(.body($0)) }) { finish(&parts) }
             }
         }
-        flushPassed(buffer, &parts)
     }
 
     /// The backend closed its side: ends a body that runs until then; anything else unfinished
@@ -179,9 +120,9 @@ struct ResponseFramer {
         switch state {
         case .idle, .switched:
             return
-        case .untilClose:
+        case .body where body.endsWithClose:
             finish(&parts)
-        case .head where pending.readableBytes == 0:
+        case .head where !body.hasPending:
             state = .idle
             throw Error(description: "the backend closed the connection before answering")
         default:
@@ -192,125 +133,32 @@ struct ResponseFramer {
 
     private mutating func finish(_ parts: inout [Part]) {
         state = .idle
-        pending.clear()
+        body.reset()
         parts.append(.end)
     }
 
-    /// Where the body of the final head `head` ends (no body: a length of 0); notes on `head`
-    /// when that is the close.
-    private func framing(_ head: inout Head) -> State {
-        if answeringHEAD || head.status == 204 || head.status == 304 { return .length(remaining: 0) }
-        if head.chunked { return .chunkSize }
+    /// How the body of the final head `head` is framed (no body: a length of 0); notes on
+    /// `head` when it ends with the close.
+    private func framing(_ head: inout Head) -> BodyFramer.Framing {
+        if answeringHEAD || head.status == 204 || head.status == 304 { return .length(0) }
+        if head.chunked { return .chunked }
         if head.transferEncoded {
             head.endsWithClose = true
             return .untilClose
         }
-        if let length = head.contentLength { return .length(remaining: length) }
+        if let length = head.contentLength { return .length(length) }
         head.endsWithClose = true
         return .untilClose
     }
 
-    // MARK: Lines
-
-    /// A complete head, or nil (its bytes kept) while it is not.
-    private mutating func readHead(_ buffer: inout ByteBuffer) throws -> Head? {
-        guard let bytes = try gather(&buffer, limit: Self.maxHeadBytes, what: "response head", until: Self.headEnd)
-        else { return nil }
-        return try Self.parseHead(bytes)
-    }
-
-    /// A line without its line end, or nil (its bytes kept) while it is not complete.
-    private mutating func readLine(_ buffer: inout ByteBuffer, limit: Int, what: String) throws -> ByteBuffer? {
-        guard var line = try gather(&buffer, limit: limit + 2, what: what, until: Self.lineEnd) else { return nil }
-        var length = line.readableBytes - 1
-        if length > 0, line.getInteger(at: line.readerIndex + length - 1, as: UInt8.self) == UInt8(ascii: "\r") {
-            length -= 1
-        }
-        return line.readSlice(length: length)
-    }
-
-    /// The bytes through the end `end` finds, from what is pending and `buffer`; nil while the
-    /// end has not come (the bytes are kept in `pending`, at most `limit`).
-    private mutating func gather(
-        _ buffer: inout ByteBuffer, limit: Int, what: String, until end: (UnsafeRawBufferPointer, Int) -> Int?
-    ) throws -> ByteBuffer? {
-        if pending.readableBytes == 0 {
-            if let length = buffer.withUnsafeReadableBytes({ end($0, 0) }) {
-                guard length <= limit else { throw Error(description: "\(what) over \(limit) bytes") }
-                return buffer.readSlice(length: length)
-            }
-            guard buffer.readableBytes <= limit else { throw Error(description: "\(what) over \(limit) bytes") }
-            pending.writeImmutableBuffer(buffer)
-            buffer.moveReaderIndex(to: buffer.writerIndex)
-            return nil
-        }
-        let before = pending.readableBytes
-        // The end may straddle the old bytes and the new: search again from a little before.
-        pending.writeImmutableBuffer(buffer)
-        guard let length = pending.withUnsafeReadableBytes({ end($0, max(0, before - 3)) }) else {
-            buffer.moveReaderIndex(to: buffer.writerIndex)
-            guard pending.readableBytes <= limit else { throw Error(description: "\(what) over \(limit) bytes") }
-            return nil
-        }
-        guard length <= limit else { throw Error(description: "\(what) over \(limit) bytes") }
-        buffer.moveReaderIndex(forwardBy: length - before)
-        let bytes = pending.readSlice(length: length)!
-        pending = ByteBuffer()
-        return bytes
-    }
-
-    /// The length through the first `\n`, searching from `from`.
-    static func lineEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
-        guard from < bytes.count else { return nil }
-        return bytes[from...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }
-    }
-
-    /// The length through the blank line that ends a head (`\n\n` or `\n\r\n`), searching from `from`.
-    static func headEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
-        var index = from
-        while index < bytes.count, let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) {
-            let next = newline + 1
-            if next < bytes.count, bytes[next] == UInt8(ascii: "\n") { return next + 1 }
-            if next + 1 < bytes.count, bytes[next] == UInt8(ascii: "\r"), bytes[next + 1] == UInt8(ascii: "\n") {
-                return next + 2
-            }
-            index = next
-        }
-        return nil
-    }
-
     // MARK: Parsing
-
-    /// The hex size at the start of a chunk-size line (extensions after `;` ignored).
-    static func chunkSize(_ line: ByteBuffer) throws -> Int {
-        var size = 0
-        var digits = 0
-        for byte in line.readableBytesView {
-            let value: Int
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(byte - UInt8(ascii: "a")) + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A")) + 10
-            case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
-                guard digits > 0 else { throw Error(description: "a chunk size line has no size") }
-                return size
-            default:
-                throw Error(description: "a chunk size line has a byte that is not hex: \(byte)")
-            }
-            digits += 1
-            guard digits <= 15 else { throw Error(description: "a chunk size is too large") }
-            size = size << 4 | value
-        }
-        guard digits > 0 else { throw Error(description: "a chunk size line has no size") }
-        return size
-    }
 
     /// Reads a head's status line and the headers framing depends on; the rest stay bytes.
     static func parseHead(_ bytes: ByteBuffer) throws -> Head {
         try bytes.withUnsafeReadableBytes { raw in
             // Status line: HTTP/d.d SP ddd [SP reason]
-            guard raw.count >= 12, raw.starts(with: "HTTP/".utf8), isDigit(raw[5]), raw[6] == UInt8(ascii: "."),
-                isDigit(raw[7]), raw[8] == UInt8(ascii: " "), isDigit(raw[9]), isDigit(raw[10]), isDigit(raw[11])
+            guard raw.count >= 12, raw.starts(with: "HTTP/".utf8), BodyFramer.isDigit(raw[5]), raw[6] == UInt8(ascii: "."),
+                BodyFramer.isDigit(raw[7]), raw[8] == UInt8(ascii: " "), BodyFramer.isDigit(raw[9]), BodyFramer.isDigit(raw[10]), BodyFramer.isDigit(raw[11])
             else {
                 throw Error(description: "the backend's answer does not start with an HTTP/1.x status line")
             }
@@ -320,8 +168,8 @@ struct ResponseFramer {
             var head = Head(
                 bytes: bytes, version: version, status: status, contentLength: nil, chunked: false,
                 transferEncoded: false, keepAlive: version.minor >= 1, hasHopByHop: false)
-            var lineStart = lineEnd(raw, from: 0)!
-            while lineStart < raw.count, let end = lineEnd(raw, from: lineStart) {
+            var lineStart = BodyFramer.lineEnd(raw, from: 0)!
+            while lineStart < raw.count, let end = BodyFramer.lineEnd(raw, from: lineStart) {
                 var lineEnd = end - 1
                 if lineEnd > lineStart, raw[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
                 defer { lineStart = end }
@@ -333,7 +181,7 @@ struct ResponseFramer {
                     throw Error(description: "the backend's answer has a header line without a name")
                 }
                 let name = UnsafeRawBufferPointer(rebasing: raw[lineStart..<colon])
-                guard name.allSatisfy(isTokenByte) else {
+                guard name.allSatisfy(BodyFramer.isTokenByte) else {
                     throw Error(description: "the backend's answer has a header name that is not a token")
                 }
                 guard !raw[colon..<lineEnd].contains(UInt8(ascii: "\r")), !raw[colon..<lineEnd].contains(0) else {
@@ -358,7 +206,7 @@ struct ResponseFramer {
         switch name.count {
         case 14 where ProxyHeaders.equalIgnoringCase(name, "content-length"):
             var length = 0
-            guard !value.isEmpty, value.count <= 18, value.allSatisfy(isDigit) else {
+            guard !value.isEmpty, value.count <= 18, value.allSatisfy(BodyFramer.isDigit) else {
                 throw Error(description: "the backend's answer has an invalid Content-Length")
             }
             for digit in value { length = length * 10 + Int(digit - 48) }
@@ -380,21 +228,6 @@ struct ResponseFramer {
             }
         default:
             if ProxyHeaders.isHopByHop(name) { head.hasHopByHop = true }
-        }
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { (48...57).contains(byte) }
-
-    /// A `tchar` of RFC 9110: what a header name is made of.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), 48...57,
-            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "#"),
-            UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"),
-            UInt8(ascii: "+"), UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
         }
     }
 }

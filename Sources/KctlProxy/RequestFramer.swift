@@ -1,0 +1,324 @@
+import NIOCore
+import NIOHTTP1
+
+/// Reads a client's HTTP/1.1 requests from the bytes as they arrive: one scan of each head for
+/// what the ingress decides on (method, target, `Host`, keep-alive, upgrade, body framing), the
+/// head kept as bytes so that the backend's copy is the client's with a few lines changed, and
+/// the body passed on as slices of the read buffer (chunks as they came).
+///
+/// Because the bytes go on as they are, anything two HTTP parsers could read differently is
+/// refused (RFC 9112): a line not ending with CRLF, a folded header, whitespace before a colon,
+/// a control byte in a value, `Content-Length` with `Transfer-Encoding`, a `Transfer-Encoding`
+/// whose last coding is not `chunked` (or on HTTP/1.0), two different `Content-Length`s, an
+/// HTTP/1.1 request without exactly one `Host`. The error says which; the request gets a 400
+/// (431 for a head over the limit, 505 for another HTTP version) and the connection ends.
+///
+/// After an upgrade request (`Connection: Upgrade`) nothing more is framed: what follows goes to
+/// the backend as it is if it switches protocols.
+struct RequestFramer {
+    /// A request head: what the ingress decides on, and the bytes as received.
+    struct Head {
+        /// The request line through the blank line after the headers.
+        var bytes: ByteBuffer
+        var method: HTTPMethod
+        var target: String
+        var version: HTTPVersion
+        /// Where the header lines start in `bytes` (after the request line).
+        var headersStart: Int
+        /// The `Host` header's value, if any.
+        var host: String?
+        /// The client keeps the connection open after this request (its version's default, or
+        /// what `Connection` says).
+        var keepAlive: Bool
+        /// `Connection` names `upgrade` and an `Upgrade` header is present.
+        var isUpgrade = false
+        /// The `Upgrade` header values (only read when `Connection` names `upgrade`).
+        var upgrade: [String] = []
+        /// `Expect: 100-continue`.
+        var expectsContinue = false
+        var contentLength: Int?
+        var chunked = false
+        /// A header the backend must not get is present: hop-by-hop (with those `Connection`
+        /// names) or `X-Forwarded-*`, which the ingress sets itself.
+        var dropsHeaders = false
+        /// Header names `Connection` lists besides `close`, `keep-alive` and `upgrade`, lowercased.
+        var connectionNames: [String] = []
+        /// The `X-Forwarded-For` entries the client sent, in order.
+        var forwardedFor: [String] = []
+
+        /// Safe to send again when a reused connection turns out closed (RFC 9110 9.2.2).
+        var isIdempotent: Bool {
+            switch method {
+            case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: return true
+            default: return false
+            }
+        }
+    }
+
+    enum Part {
+        case head(Head)
+        /// Body bytes as received (chunk framing included).
+        case body(ByteBuffer)
+        case end
+        /// Bytes after an upgrade request, for the backend if it switches protocols.
+        case upgraded(ByteBuffer)
+        /// What does not parse; nothing after it is read.
+        case invalid(FramingError)
+    }
+
+    typealias Error = FramingError
+
+    /// Largest head accepted, as NIO's decoder.
+    static let maxHeadBytes = 80 * 1024
+
+    private enum State {
+        case head
+        case body
+        case upgraded
+        case failed
+    }
+
+    private var state = State.head
+    /// The head being read has asked for an upgrade.
+    private var upgrading = false
+    private var body = BodyFramer(subject: "the request", strictLines: true, maxTrailerBytes: maxHeadBytes)
+
+    /// Reads `buffer` through, appending what it completes to `parts`. An error is the last part.
+    mutating func feed(_ buffer: inout ByteBuffer, into parts: inout CircularBuffer<Part>) {
+        do {
+            try read(&buffer, into: &parts)
+        } catch let error as FramingError {
+            state = .failed
+            parts.append(.invalid(error))
+        } catch {
+            state = .failed
+            parts.append(.invalid(FramingError(description: "\(error)")))
+        }
+    }
+
+    private mutating func read(_ buffer: inout ByteBuffer, into parts: inout CircularBuffer<Part>) throws {
+        while buffer.readableBytes > 0 {
+            switch state {
+            case .failed:
+                return
+            case .upgraded:
+                parts.append(.upgraded(buffer.readSlice(length: buffer.readableBytes)!))
+            case .head:
+                if !body.hasPending { skipEmptyLines(&buffer) }
+                guard buffer.readableBytes > 0, var bytes = try gatherHead(&buffer) else { return }
+                // Blank lines split over reads reach the head (a lone CR was kept for the next read).
+                skipEmptyLines(&bytes)
+                guard bytes.readableBytes > 0 else { continue }
+                let head = try Self.parseHead(bytes)
+                parts.append(.head(head))
+                upgrading = head.isUpgrade
+                let framing: BodyFramer.Framing = head.chunked ? .chunked : .length(head.contentLength ?? 0)
+                if body.start(framing) {
+                    state = .body
+                } else {
+                    end(&parts)
+                }
+            case .body:
+                if try body.feed(&buffer, body: { parts.append(.body($0)) }) { end(&parts) }
+            }
+        }
+    }
+
+    /// A complete head, or nil while it is not; a head over the limit is a 431.
+    private mutating func gatherHead(_ buffer: inout ByteBuffer) throws -> ByteBuffer? {
+        do {
+            return try body.gather(&buffer, limit: Self.maxHeadBytes, what: "head", until: BodyFramer.headEnd)
+        } catch var error as FramingError {
+            error.status = .requestHeaderFieldsTooLarge
+            throw error
+        }
+    }
+
+    private mutating func end(_ parts: inout CircularBuffer<Part>) {
+        parts.append(.end)
+        state = upgrading ? .upgraded : .head
+    }
+
+    /// Empty lines before a request line are ignored (RFC 9112 2.2): some clients send a CRLF
+    /// after a body.
+    private func skipEmptyLines(_ buffer: inout ByteBuffer) {
+        while buffer.readableBytes >= 2, buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0x0D0A {
+            buffer.moveReaderIndex(forwardBy: 2)
+        }
+    }
+
+    // MARK: Parsing
+
+    /// Reads a head: its request line, and the headers the ingress decides on; the rest stay bytes.
+    static func parseHead(_ bytes: ByteBuffer) throws -> Head {
+        try bytes.withUnsafeReadableBytes { raw in
+            guard let firstEnd = BodyFramer.lineEnd(raw, from: 0) else {
+                throw Error(description: "the request has no request line")
+            }
+            let lineEnd = try contentEnd(raw, lineStart: 0, end: firstEnd)
+            var head = try requestLine(raw, end: lineEnd, bytes: bytes, headersStart: firstEnd)
+            var hosts = 0
+            var transferEncoding: [UInt8]?
+            var connectionUpgrade = false
+            var close = false
+            var keepAlive = false
+            var lineStart = firstEnd
+            while lineStart < raw.count, let end = BodyFramer.lineEnd(raw, from: lineStart) {
+                let lineEnd = try contentEnd(raw, lineStart: lineStart, end: end)
+                defer { lineStart = end }
+                if lineEnd == lineStart { break }
+                guard raw[lineStart] != UInt8(ascii: " ") && raw[lineStart] != UInt8(ascii: "\t") else {
+                    throw Error(description: "the request folds a header line")
+                }
+                guard let colon = raw[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")), colon > lineStart else {
+                    throw Error(description: "the request has a header line without a name")
+                }
+                let name = UnsafeRawBufferPointer(rebasing: raw[lineStart..<colon])
+                guard name.allSatisfy(BodyFramer.isTokenByte) else {
+                    throw Error(description: "the request has a header name that is not a token")
+                }
+                guard raw[(colon + 1)..<lineEnd].allSatisfy(BodyFramer.isFieldByte) else {
+                    throw Error(description: "the request's header \(String(decoding: name, as: UTF8.self)) has a control byte")
+                }
+                var valueStart = colon + 1
+                var valueEnd = lineEnd
+                while valueStart < valueEnd, raw[valueStart] == 32 || raw[valueStart] == 9 { valueStart += 1 }
+                while valueEnd > valueStart, raw[valueEnd - 1] == 32 || raw[valueEnd - 1] == 9 { valueEnd -= 1 }
+                let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
+                switch name.count {
+                case 4 where ProxyHeaders.equalIgnoringCase(name, "host"):
+                    hosts += 1
+                    head.host = String(decoding: value, as: UTF8.self)
+                case 6 where ProxyHeaders.equalIgnoringCase(name, "expect"):
+                    if ProxyHeaders.equalIgnoringCase(value, "100-continue") { head.expectsContinue = true }
+                case 7 where ProxyHeaders.equalIgnoringCase(name, "upgrade"):
+                    head.dropsHeaders = true
+                    head.upgrade.append(String(decoding: value, as: UTF8.self))
+                case 10 where ProxyHeaders.equalIgnoringCase(name, "connection"):
+                    head.dropsHeaders = true
+                    for token in String(decoding: value, as: UTF8.self).split(separator: ",") {
+                        let token = token.trimmingSpaces().lowercased()
+                        switch token {
+                        case "close": close = true
+                        case "keep-alive": keepAlive = true
+                        case "upgrade": connectionUpgrade = true
+                        case "": break
+                        default: head.connectionNames.append(token)
+                        }
+                    }
+                case 14 where ProxyHeaders.equalIgnoringCase(name, "content-length"):
+                    guard !value.isEmpty, value.count <= 18, value.allSatisfy(BodyFramer.isDigit) else {
+                        throw Error(description: "the request has an invalid Content-Length")
+                    }
+                    var length = 0
+                    for digit in value { length = length * 10 + Int(digit - 48) }
+                    if let earlier = head.contentLength, earlier != length {
+                        throw Error(description: "the request has two different Content-Lengths")
+                    }
+                    head.contentLength = length
+                case 15 where ProxyHeaders.equalIgnoringCase(name, "x-forwarded-for"):
+                    head.dropsHeaders = true
+                    for entry in String(decoding: value, as: UTF8.self).split(separator: ",") {
+                        let entry = entry.trimmingSpaces()
+                        if !entry.isEmpty { head.forwardedFor.append(entry) }
+                    }
+                case 16 where ProxyHeaders.equalIgnoringCase(name, "x-forwarded-host"),
+                    17 where ProxyHeaders.equalIgnoringCase(name, "x-forwarded-proto"):
+                    head.dropsHeaders = true
+                case 17 where ProxyHeaders.equalIgnoringCase(name, "transfer-encoding"):
+                    if transferEncoding != nil { transferEncoding!.append(UInt8(ascii: ",")) }
+                    transferEncoding = (transferEncoding ?? []) + value
+                default:
+                    if ProxyHeaders.isHopByHop(name) { head.dropsHeaders = true }
+                }
+            }
+            head.keepAlive = !close && (head.version == .http1_1 || keepAlive)
+            head.isUpgrade = connectionUpgrade && !head.upgrade.isEmpty
+            if !connectionUpgrade { head.upgrade = [] }
+            if let transferEncoding { try checkChunked(transferEncoding, &head) }
+            if head.version == .http1_1 && hosts != 1 {
+                throw Error(description: hosts == 0 ? "the request has no Host header" : "the request has \(hosts) Host headers")
+            }
+            return head
+        }
+    }
+
+    /// The request line: `method SP request-target SP HTTP/1.x`, single spaces, nothing else.
+    private static func requestLine(
+        _ raw: UnsafeRawBufferPointer, end: Int, bytes: ByteBuffer, headersStart: Int
+    ) throws -> Head {
+        let line = raw[0..<end]
+        guard let firstSpace = line.firstIndex(of: 32), firstSpace > 0,
+            let lastSpace = line.lastIndex(of: 32), lastSpace > firstSpace + 1
+        else {
+            throw Error(description: "the request line is not 'METHOD TARGET HTTP/1.1'")
+        }
+        let method = UnsafeRawBufferPointer(rebasing: raw[0..<firstSpace])
+        guard method.allSatisfy(BodyFramer.isTokenByte) else {
+            throw Error(description: "the request's method is not a token")
+        }
+        let target = UnsafeRawBufferPointer(rebasing: raw[(firstSpace + 1)..<lastSpace])
+        guard target.allSatisfy({ (33...126).contains($0) }) else {
+            throw Error(description: "the request's target has a space or a byte that is not visible ASCII")
+        }
+        let version = UnsafeRawBufferPointer(rebasing: raw[(lastSpace + 1)..<end])
+        guard version.count == 8, version.starts(with: "HTTP/".utf8), BodyFramer.isDigit(version[5]),
+            version[6] == UInt8(ascii: "."), BodyFramer.isDigit(version[7])
+        else {
+            throw Error(description: "the request line does not end with an HTTP version")
+        }
+        guard version[5] == UInt8(ascii: "1"), version[7] == UInt8(ascii: "0") || version[7] == UInt8(ascii: "1")
+        else {
+            throw Error(
+                description: "the request is HTTP/\(Character(UnicodeScalar(version[5]))).\(Character(UnicodeScalar(version[7]))); the ingress speaks HTTP/1.1 and 1.0",
+                status: .httpVersionNotSupported)
+        }
+        let httpVersion: HTTPVersion = version[7] == UInt8(ascii: "1") ? .http1_1 : .http1_0
+        return Head(
+            bytes: bytes, method: Self.method(method), target: String(decoding: target, as: UTF8.self),
+            version: httpVersion, headersStart: headersStart, keepAlive: httpVersion == .http1_1)
+    }
+
+    /// Where a line's content ends: before its CRLF, which must be there.
+    private static func contentEnd(_ raw: UnsafeRawBufferPointer, lineStart: Int, end: Int) throws -> Int {
+        guard end - 2 >= lineStart, raw[end - 2] == UInt8(ascii: "\r") else {
+            throw Error(description: "the request has a line that does not end with CRLF")
+        }
+        return end - 2
+    }
+
+    /// A request's `Transfer-Encoding` must end with `chunked`, once, on HTTP/1.1, without a
+    /// `Content-Length`: anything else leaves its length for two parsers to disagree on.
+    private static func checkChunked(_ value: [UInt8], _ head: inout Head) throws {
+        guard head.version == .http1_1 else {
+            throw Error(description: "the request has a Transfer-Encoding on HTTP/1.0")
+        }
+        guard head.contentLength == nil else {
+            throw Error(description: "the request has both Content-Length and Transfer-Encoding")
+        }
+        let codings = String(decoding: value, as: UTF8.self).split(separator: ",").map { $0.trimmingSpaces() }
+        guard let last = codings.last, ProxyHeaders.equalIgnoringCase(last, "chunked") else {
+            throw Error(description: "the request's Transfer-Encoding does not end with chunked")
+        }
+        guard !codings.dropLast().contains(where: { ProxyHeaders.equalIgnoringCase($0, "chunked") }) else {
+            throw Error(description: "the request's Transfer-Encoding names chunked twice")
+        }
+        head.chunked = true
+    }
+
+    /// The method, without making a string for the common ones.
+    private static func method(_ raw: UnsafeRawBufferPointer) -> HTTPMethod {
+        switch raw.count {
+        case 3 where raw.elementsEqual("GET".utf8): return .GET
+        case 3 where raw.elementsEqual("PUT".utf8): return .PUT
+        case 4 where raw.elementsEqual("POST".utf8): return .POST
+        case 4 where raw.elementsEqual("HEAD".utf8): return .HEAD
+        case 5 where raw.elementsEqual("PATCH".utf8): return .PATCH
+        case 5 where raw.elementsEqual("TRACE".utf8): return .TRACE
+        case 6 where raw.elementsEqual("DELETE".utf8): return .DELETE
+        case 7 where raw.elementsEqual("OPTIONS".utf8): return .OPTIONS
+        case 7 where raw.elementsEqual("CONNECT".utf8): return .CONNECT
+        default: return HTTPMethod(rawValue: String(decoding: raw, as: UTF8.self))
+        }
+    }
+}
