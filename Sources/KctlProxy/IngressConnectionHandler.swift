@@ -78,6 +78,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         var replayBytes = 0
         var requestEnded = false
         var requestSent = false
+        /// Request bytes were written to the backend connection since its last flush.
+        var requestUnflushed = false
         var responseStarted = false
         var responseKeepAlive = true
         var clientKeepAlive: Bool
@@ -136,6 +138,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var lastHost: (raw: String, normalized: String)?
     /// The last backend this connection resolved, and to what.
     private var lastResolved: (backend: IngressRoutes.Backend, port: ResolvedPort)?
+    /// Response bytes were written to the client since its last flush.
+    private var responseUnflushed = false
 
     init(shared: IngressShared) {
         self.shared = shared
@@ -160,7 +164,10 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if case .proxying(let exchange) = state { exchange.connection?.flush() }
+        if case .proxying(let exchange) = state, exchange.requestUnflushed {
+            exchange.requestUnflushed = false
+            exchange.connection?.flush()
+        }
         context.fireChannelReadComplete()
     }
 
@@ -239,6 +246,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             exchange.requestEnded = true
             if let connection = exchange.connection {
                 exchange.requestSent = true
+                exchange.requestUnflushed = false
                 connection.flush()
             }
         case (.upgraded(let bytes), .proxying(let exchange)):
@@ -426,6 +434,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         if let connection = exchange.connection {
             connection.write(bytes)
+            exchange.requestUnflushed = true
         } else {
             exchange.bufferedBytes += bytes.readableBytes
             exchange.buffered.append(bytes)
@@ -480,6 +489,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         exchange.buffered = []
         for bytes in buffered { connection.write(bytes) }
         exchange.requestSent = exchange.requestEnded
+        exchange.requestUnflushed = false
         connection.flush()
         resumeReading()
     }
@@ -514,6 +524,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Sends a response's bytes on; closes the client connection once they are out unless kept alive.
     private func endResponse(keepAlive: Bool, context: ChannelHandlerContext) {
+        responseUnflushed = false
         guard !keepAlive else {
             context.flush()
             return
@@ -589,17 +600,20 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
             context.writeAndFlush(
                 wrapOutboundOut(ProxyHeaders.clientResponse(head, version: version, keepAlive: true)), promise: nil)
         case .head(let head):
-            exchange.responseStarted = true
-            exchange.replay = nil
-            exchange.responseKeepAlive = head.keepAlive && !head.endsWithClose
-            // A body that ends with the backend's close, or one unwrapped from its chunks for an
-            // HTTP/1.0 client, ends the client connection too.
-            let unwrapped = version == .http1_0 && head.chunked
-            if head.endsWithClose || unwrapped { exchange.clientKeepAlive = false }
-            let out = ProxyHeaders.clientResponse(
-                head, version: version, keepAlive: exchange.clientKeepAlive, unwrapped: unwrapped)
-            context.write(wrapOutboundOut(out), promise: nil)
+            responseUnflushed = true
+            context.write(wrapOutboundOut(startResponse(head, exchange)), promise: nil)
+        case .complete(let head, let whole):
+            let out = startResponse(head, exchange)
+            if out == head.bytes {
+                // The head goes on unchanged: head and body leave as the one slice they came in.
+                context.write(wrapOutboundOut(whole), promise: nil)
+            } else {
+                context.write(wrapOutboundOut(out), promise: nil)
+                context.write(wrapOutboundOut(whole.getSlice(at: whole.readerIndex + head.bytes.readableBytes, length: whole.readableBytes - head.bytes.readableBytes)!), promise: nil)
+            }
+            finish(exchange, context: context)
         case .body(let buffer):
+            responseUnflushed = true
             context.write(wrapOutboundOut(buffer), promise: nil)
         case .end:
             finish(exchange, context: context)
@@ -617,6 +631,19 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
             }
             switchToBytes(exchange, head: head, leftover: leftover, context: context)
         }
+    }
+
+    /// The final response head has come: the head as the client gets it.
+    private func startResponse(_ head: ResponseFramer.Head, _ exchange: Exchange) -> ByteBuffer {
+        exchange.responseStarted = true
+        exchange.replay = nil
+        exchange.responseKeepAlive = head.keepAlive && !head.endsWithClose
+        // A body that ends with the backend's close, or one unwrapped from its chunks for an
+        // HTTP/1.0 client, ends the client connection too.
+        let version = exchange.clientHead.version
+        let unwrapped = version == .http1_0 && head.chunked
+        if head.endsWithClose || unwrapped { exchange.clientKeepAlive = false }
+        return ProxyHeaders.clientResponse(head, version: version, keepAlive: exchange.clientKeepAlive, unwrapped: unwrapped)
     }
 
     /// The response is complete: the backend connection goes back to the pool if both sides of
@@ -638,6 +665,8 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
     }
 
     func backendReadComplete() {
+        guard responseUnflushed else { return }
+        responseUnflushed = false
         context?.flush()
     }
 

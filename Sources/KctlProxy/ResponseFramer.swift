@@ -41,6 +41,9 @@ struct ResponseFramer {
         /// unwrapping for an HTTP/1.0 client.
         case body(ByteBuffer)
         case end
+        /// A whole response read at once (its length known, its bytes all there): its head, and
+        /// its bytes as they came, head and body, to pass on as one slice.
+        case complete(Head, whole: ByteBuffer)
         /// A `101`'s head: the bytes after it belong to the new protocol.
         case switched(Head, leftover: ByteBuffer)
     }
@@ -89,6 +92,8 @@ struct ResponseFramer {
             case .switched:
                 return
             case .head:
+                // The buffer as it was, to slice the whole response from (its reader index moves on).
+                let received = body.hasPending ? nil : buffer
                 guard let bytes = try body.gather(&buffer, limit: Self.maxHeadBytes, what: "response head", until: BodyFramer.headEnd)
                 else { return }
                 var head = try Self.parseHead(bytes)
@@ -102,6 +107,15 @@ struct ResponseFramer {
                     continue
                 }
                 let framing = framing(&head)
+                if let received, case .length(let length) = framing, length > 0, buffer.readableBytes >= length {
+                    buffer.moveReaderIndex(forwardBy: length)
+                    let whole = received.getSlice(
+                        at: received.readerIndex, length: buffer.readerIndex - received.readerIndex)!
+                    parts.append(.complete(head, whole: whole))
+                    state = .idle
+                    body.reset()
+                    continue
+                }
                 parts.append(.head(head))
                 if body.start(framing, unwrapChunks: unwrapChunks) {
                     state = .body

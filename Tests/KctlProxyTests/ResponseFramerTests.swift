@@ -41,6 +41,11 @@ import Testing
             case .head(let head): result.heads.append(head)
             case .body(let buffer): result.body += String(buffer: buffer)
             case .end: result.ended = true
+            case .complete(let head, let whole):
+                result.heads.append(head)
+                #expect(String(buffer: whole).hasPrefix(String(buffer: head.bytes)))
+                result.body += String(decoding: whole.readableBytesView.dropFirst(head.bytes.readableBytes), as: UTF8.self)
+                result.ended = true
             case .switched(let head, let leftover):
                 result.heads.append(head)
                 result.leftover = String(buffer: leftover)
