@@ -23,7 +23,6 @@ final class BackendPool {
     /// The most recently used idle connection to `endpoint`, if any is still open.
     func take(_ endpoint: Endpoint) -> BackendConnection? {
         while let connection = idle[endpoint]?.popLast() {
-            connection.onIdleClose = nil
             if connection.isActive { return connection }
         }
         return nil
@@ -31,18 +30,28 @@ final class BackendPool {
 
     /// Keeps a connection whose exchange ended cleanly, or closes it when the pool is full.
     func put(_ connection: BackendConnection) {
-        guard !closed, connection.isActive, idle[connection.endpoint, default: []].count < maxIdlePerEndpoint else {
+        guard !closed, connection.isActive, Self.append(connection, to: &idle[connection.endpoint, default: []], limit: maxIdlePerEndpoint) else {
             connection.close()
             return
         }
         connection.delegate = nil
-        idle[connection.endpoint, default: []].append(connection)
-        connection.onIdleClose = { [weak self, weak connection] in
-            guard let self, let connection else { return }
-            self.remove(connection)
+        if connection.onIdleClose == nil {
+            // Set once, not at every return: a connection that closes while in use tells its
+            // exchange instead (through its delegate), and removing one not here does nothing.
+            connection.onIdleClose = { [weak self, weak connection] in
+                guard let self, let connection else { return }
+                self.remove(connection)
+            }
         }
         connection.idleSince = .now()
         if sweep == nil { scheduleSweep(at: connection.idleSince + idleTimeout) }
+    }
+
+    /// Appends `connection` unless `list` is full (one dictionary look-up for both).
+    private static func append(_ connection: BackendConnection, to list: inout [BackendConnection], limit: Int) -> Bool {
+        guard list.count < limit else { return false }
+        list.append(connection)
+        return true
     }
 
     /// Closes the connections idle for `idleTimeout`, then looks again when the next one will

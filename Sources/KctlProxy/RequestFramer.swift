@@ -16,8 +16,10 @@ import NIOHTTP1
 /// After an upgrade request (`Connection: Upgrade`) nothing more is framed: what follows goes to
 /// the backend as it is if it switches protocols.
 struct RequestFramer {
-    /// A request head: what the ingress decides on, and the bytes as received.
-    struct Head {
+    /// A request head: what the ingress decides on, and the bytes as received. A class: it is
+    /// queued, matched and kept by the exchange, and copying its many fields each time cost more
+    /// than the one allocation.
+    final class Head {
         /// The request line through the blank line after the headers.
         var bytes: ByteBuffer
         var method: HTTPMethod
@@ -45,6 +47,18 @@ struct RequestFramer {
         var connectionNames: [String] = []
         /// The `X-Forwarded-For` entries the client sent, in order.
         var forwardedFor: [String] = []
+
+        init(
+            bytes: ByteBuffer, method: HTTPMethod, target: String, version: HTTPVersion, headersStart: Int,
+            keepAlive: Bool
+        ) {
+            self.bytes = bytes
+            self.method = method
+            self.target = target
+            self.version = version
+            self.headersStart = headersStart
+            self.keepAlive = keepAlive
+        }
 
         /// Safe to send again when a reused connection turns out closed (RFC 9110 9.2.2).
         var isIdempotent: Bool {
@@ -156,7 +170,7 @@ struct RequestFramer {
                 throw Error(description: "the request has no request line")
             }
             let lineEnd = try contentEnd(raw, lineStart: 0, end: firstEnd)
-            var head = try requestLine(raw, end: lineEnd, bytes: bytes, headersStart: firstEnd)
+            let head = try requestLine(raw, end: lineEnd, bytes: bytes, headersStart: firstEnd)
             var hosts = 0
             var transferEncoding: [UInt8]?
             var connectionUpgrade = false
@@ -235,7 +249,7 @@ struct RequestFramer {
             head.keepAlive = !close && (head.version == .http1_1 || keepAlive)
             head.isUpgrade = connectionUpgrade && !head.upgrade.isEmpty
             if !connectionUpgrade { head.upgrade = [] }
-            if let transferEncoding { try checkChunked(transferEncoding, &head) }
+            if let transferEncoding { try checkChunked(transferEncoding, head) }
             if head.version == .http1_1 && hosts != 1 {
                 throw Error(description: hosts == 0 ? "the request has no Host header" : "the request has \(hosts) Host headers")
             }
@@ -289,7 +303,7 @@ struct RequestFramer {
 
     /// A request's `Transfer-Encoding` must end with `chunked`, once, on HTTP/1.1, without a
     /// `Content-Length`: anything else leaves its length for two parsers to disagree on.
-    private static func checkChunked(_ value: [UInt8], _ head: inout Head) throws {
+    private static func checkChunked(_ value: [UInt8], _ head: Head) throws {
         guard head.version == .http1_1 else {
             throw Error(description: "the request has a Transfer-Encoding on HTTP/1.0")
         }
