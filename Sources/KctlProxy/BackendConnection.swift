@@ -97,7 +97,10 @@ private final class BackendHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    weak var delegate: (any BackendConnectionDelegate)?
+    /// Strong, not weak: a weak reference gives the client's handler a side table, and every
+    /// retain and release of it on the request path takes the slow way. Every end of an exchange
+    /// (response done, either side closed, switch to bytes) sets it back to nil.
+    var delegate: (any BackendConnectionDelegate)?
     var onIdleClose: (() -> Void)?
     var framer = ResponseFramer()
     /// The parts of one read, kept to reuse the storage.

@@ -38,10 +38,9 @@ final class BackendPool {
         if connection.onIdleClose == nil {
             // Set once, not at every return: a connection that closes while in use tells its
             // exchange instead (through its delegate), and removing one not here does nothing.
-            connection.onIdleClose = { [weak self, weak connection] in
-                guard let self, let connection else { return }
-                self.remove(connection)
-            }
+            let endpoint = connection.endpoint
+            let id = ObjectIdentifier(connection)
+            connection.onIdleClose = { [weak self] in self?.remove(id, endpoint: endpoint) }
         }
         connection.idleSince = .now()
         if sweep == nil { scheduleSweep(at: connection.idleSince + idleTimeout) }
@@ -84,9 +83,11 @@ final class BackendPool {
         for connection in all { connection.close() }
     }
 
-    private func remove(_ connection: BackendConnection) {
-        idle[connection.endpoint]?.removeAll { $0 === connection }
-        if idle[connection.endpoint]?.isEmpty == true { idle[connection.endpoint] = nil }
+    /// Forgets a connection that closed while idle (by identity: a weak reference to the
+    /// connection would slow every retain of it).
+    private func remove(_ id: ObjectIdentifier, endpoint: Endpoint) {
+        idle[endpoint]?.removeAll { ObjectIdentifier($0) == id }
+        if idle[endpoint]?.isEmpty == true { idle[endpoint] = nil }
     }
 }
 
