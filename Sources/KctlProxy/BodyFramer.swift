@@ -161,7 +161,7 @@ struct BodyFramer {
 
     /// A line without its line end, or nil (its bytes kept) while it is not complete.
     private mutating func readLine(_ buffer: inout ByteBuffer, limit: Int, what: String) throws -> ByteBuffer? {
-        guard var line = try gather(&buffer, limit: limit + 2, what: what, until: Self.lineEnd) else { return nil }
+        guard var line = try gather(&buffer, limit: limit + 2, what: what, until: HeadLines.lineEnd) else { return nil }
         var length = line.readableBytes - 1
         if length > 0, line.getInteger(at: line.readerIndex + length - 1, as: UInt8.self) == UInt8(ascii: "\r") {
             length -= 1
@@ -208,26 +208,6 @@ struct BodyFramer {
     /// Whether bytes of an unfinished head or line are kept.
     var hasPending: Bool { pending.readableBytes > 0 }
 
-    /// The length through the first `\n`, searching from `from`.
-    static func lineEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
-        guard from < bytes.count else { return nil }
-        return bytes[from...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }
-    }
-
-    /// The length through the blank line that ends a head (`\n\n` or `\n\r\n`), searching from `from`.
-    static func headEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
-        var index = from
-        while index < bytes.count, let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) {
-            let next = newline + 1
-            if next < bytes.count, bytes[next] == UInt8(ascii: "\n") { return next + 1 }
-            if next + 1 < bytes.count, bytes[next] == UInt8(ascii: "\r"), bytes[next + 1] == UInt8(ascii: "\n") {
-                return next + 2
-            }
-            index = next
-        }
-        return nil
-    }
-
     // MARK: Parsing
 
     /// The hex size at the start of a chunk-size line; extensions after `;` are passed on, but in
@@ -243,7 +223,7 @@ struct BodyFramer {
             case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A")) + 10
             case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
                 guard digits > 0 else { throw Error(description: "\(subject) has a chunk size line with no size") }
-                if strictLines, !line.readableBytesView.allSatisfy(Self.isFieldByte) {
+                if strictLines, !line.readableBytesView.allSatisfy(HeadLines.isFieldByte) {
                     throw Error(description: "\(subject) has a chunk extension with a control byte")
                 }
                 return size
@@ -263,30 +243,9 @@ struct BodyFramer {
         guard strictLines else { return }
         let view = line.readableBytesView
         guard let colon = view.firstIndex(of: UInt8(ascii: ":")), colon > view.startIndex,
-            view[..<colon].allSatisfy(Self.isTokenByte), view[colon...].allSatisfy(Self.isFieldByte)
+            view[..<colon].allSatisfy(HeadLines.isTokenByte), view[colon...].allSatisfy(HeadLines.isFieldByte)
         else {
             throw Error(description: "\(subject) has a trailer line that is not a field")
-        }
-    }
-
-    static func isDigit(_ byte: UInt8) -> Bool { (48...57).contains(byte) }
-
-    /// A byte a field value may hold (RFC 9110 5.5): visible ASCII, space, tab, and bytes above
-    /// ASCII; no other control byte.
-    static func isFieldByte(_ byte: UInt8) -> Bool {
-        byte == 9 || (32...126).contains(byte) || byte >= 128
-    }
-
-    /// A `tchar` of RFC 9110: what a header name and a method are made of.
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), 48...57,
-            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "#"),
-            UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"),
-            UInt8(ascii: "+"), UInt8(ascii: "^"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
         }
     }
 }

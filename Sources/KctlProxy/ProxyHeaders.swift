@@ -32,7 +32,7 @@ enum ProxyHeaders {
         } else {
             bytes.withUnsafeReadableBytes { raw in
                 var lineStart = head.headersStart
-                while lineStart < headersEnd, let end = BodyFramer.lineEnd(raw, from: lineStart) {
+                while lineStart < headersEnd, let end = HeadLines.lineEnd(raw, from: lineStart) {
                     defer { lineStart = end }
                     let line = UnsafeRawBufferPointer(rebasing: raw[lineStart..<end])
                     let name = UnsafeRawBufferPointer(rebasing: line[..<(line.firstIndex(of: UInt8(ascii: ":")) ?? 0)])

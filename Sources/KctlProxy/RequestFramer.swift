@@ -141,7 +141,7 @@ struct RequestFramer {
     /// A complete head, or nil while it is not; a head over the limit is a 431.
     private mutating func gatherHead(_ buffer: inout ByteBuffer) throws -> ByteBuffer? {
         do {
-            return try body.gather(&buffer, limit: Self.maxHeadBytes, what: "head", until: BodyFramer.headEnd)
+            return try body.gather(&buffer, limit: Self.maxHeadBytes, what: "head", until: HeadLines.headEnd)
         } catch var error as FramingError {
             error.status = .requestHeaderFieldsTooLarge
             throw error
@@ -166,39 +166,18 @@ struct RequestFramer {
     /// Reads a head: its request line, and the headers the ingress decides on; the rest stay bytes.
     static func parseHead(_ bytes: ByteBuffer) throws -> Head {
         try bytes.withUnsafeReadableBytes { raw in
-            guard let firstEnd = BodyFramer.lineEnd(raw, from: 0) else {
+            guard let firstEnd = HeadLines.lineEnd(raw, from: 0) else {
                 throw Error(description: "the request has no request line")
             }
-            let lineEnd = try contentEnd(raw, lineStart: 0, end: firstEnd)
+            let lineEnd = try HeadLines.contentEnd(
+                raw, lineStart: 0, end: firstEnd, subject: "the request", strictLines: true)
             let head = try requestLine(raw, end: lineEnd, bytes: bytes, headersStart: firstEnd)
             var hosts = 0
             var transferEncoding: [UInt8]?
             var connectionUpgrade = false
             var close = false
             var keepAlive = false
-            var lineStart = firstEnd
-            while lineStart < raw.count, let end = BodyFramer.lineEnd(raw, from: lineStart) {
-                let lineEnd = try contentEnd(raw, lineStart: lineStart, end: end)
-                defer { lineStart = end }
-                if lineEnd == lineStart { break }
-                guard raw[lineStart] != UInt8(ascii: " ") && raw[lineStart] != UInt8(ascii: "\t") else {
-                    throw Error(description: "the request folds a header line")
-                }
-                guard let colon = raw[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")), colon > lineStart else {
-                    throw Error(description: "the request has a header line without a name")
-                }
-                let name = UnsafeRawBufferPointer(rebasing: raw[lineStart..<colon])
-                guard name.allSatisfy(BodyFramer.isTokenByte) else {
-                    throw Error(description: "the request has a header name that is not a token")
-                }
-                guard raw[(colon + 1)..<lineEnd].allSatisfy(BodyFramer.isFieldByte) else {
-                    throw Error(description: "the request's header \(String(decoding: name, as: UTF8.self)) has a control byte")
-                }
-                var valueStart = colon + 1
-                var valueEnd = lineEnd
-                while valueStart < valueEnd, raw[valueStart] == 32 || raw[valueStart] == 9 { valueStart += 1 }
-                while valueEnd > valueStart, raw[valueEnd - 1] == 32 || raw[valueEnd - 1] == 9 { valueEnd -= 1 }
-                let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
+            try HeadLines.forEachField(in: raw, from: firstEnd, subject: "the request", strictLines: true) { name, value in
                 switch name.count {
                 case 4 where ProxyHeaders.equalIgnoringCase(name, "host"):
                     hosts += 1
@@ -221,7 +200,7 @@ struct RequestFramer {
                         }
                     }
                 case 14 where ProxyHeaders.equalIgnoringCase(name, "content-length"):
-                    guard !value.isEmpty, value.count <= 18, value.allSatisfy(BodyFramer.isDigit) else {
+                    guard !value.isEmpty, value.count <= 18, value.allSatisfy(HeadLines.isDigit) else {
                         throw Error(description: "the request has an invalid Content-Length")
                     }
                     var length = 0
@@ -268,7 +247,7 @@ struct RequestFramer {
             throw Error(description: "the request line is not 'METHOD TARGET HTTP/1.1'")
         }
         let method = UnsafeRawBufferPointer(rebasing: raw[0..<firstSpace])
-        guard method.allSatisfy(BodyFramer.isTokenByte) else {
+        guard method.allSatisfy(HeadLines.isTokenByte) else {
             throw Error(description: "the request's method is not a token")
         }
         let target = UnsafeRawBufferPointer(rebasing: raw[(firstSpace + 1)..<lastSpace])
@@ -276,8 +255,8 @@ struct RequestFramer {
             throw Error(description: "the request's target has a space or a byte that is not visible ASCII")
         }
         let version = UnsafeRawBufferPointer(rebasing: raw[(lastSpace + 1)..<end])
-        guard version.count == 8, version.starts(with: "HTTP/".utf8), BodyFramer.isDigit(version[5]),
-            version[6] == UInt8(ascii: "."), BodyFramer.isDigit(version[7])
+        guard version.count == 8, version.starts(with: "HTTP/".utf8), HeadLines.isDigit(version[5]),
+            version[6] == UInt8(ascii: "."), HeadLines.isDigit(version[7])
         else {
             throw Error(description: "the request line does not end with an HTTP version")
         }
@@ -291,14 +270,6 @@ struct RequestFramer {
         return Head(
             bytes: bytes, method: Self.method(method), target: String(decoding: target, as: UTF8.self),
             version: httpVersion, headersStart: headersStart, keepAlive: httpVersion == .http1_1)
-    }
-
-    /// Where a line's content ends: before its CRLF, which must be there.
-    private static func contentEnd(_ raw: UnsafeRawBufferPointer, lineStart: Int, end: Int) throws -> Int {
-        guard end - 2 >= lineStart, raw[end - 2] == UInt8(ascii: "\r") else {
-            throw Error(description: "the request has a line that does not end with CRLF")
-        }
-        return end - 2
     }
 
     /// A request's `Transfer-Encoding` must end with `chunked`, once, on HTTP/1.1, without a

@@ -94,7 +94,7 @@ struct ResponseFramer {
             case .head:
                 // The buffer as it was, to slice the whole response from (its reader index moves on).
                 let received = body.hasPending ? nil : buffer
-                guard let bytes = try body.gather(&buffer, limit: Self.maxHeadBytes, what: "response head", until: BodyFramer.headEnd)
+                guard let bytes = try body.gather(&buffer, limit: Self.maxHeadBytes, what: "response head", until: HeadLines.headEnd)
                 else { return }
                 var head = try Self.parseHead(bytes)
                 if head.status == 101 {
@@ -171,8 +171,8 @@ struct ResponseFramer {
     static func parseHead(_ bytes: ByteBuffer) throws -> Head {
         try bytes.withUnsafeReadableBytes { raw in
             // Status line: HTTP/d.d SP ddd [SP reason]
-            guard raw.count >= 12, raw.starts(with: "HTTP/".utf8), BodyFramer.isDigit(raw[5]), raw[6] == UInt8(ascii: "."),
-                BodyFramer.isDigit(raw[7]), raw[8] == UInt8(ascii: " "), BodyFramer.isDigit(raw[9]), BodyFramer.isDigit(raw[10]), BodyFramer.isDigit(raw[11])
+            guard raw.count >= 12, raw.starts(with: "HTTP/".utf8), HeadLines.isDigit(raw[5]), raw[6] == UInt8(ascii: "."),
+                HeadLines.isDigit(raw[7]), raw[8] == UInt8(ascii: " "), HeadLines.isDigit(raw[9]), HeadLines.isDigit(raw[10]), HeadLines.isDigit(raw[11])
             else {
                 throw Error(description: "the backend's answer does not start with an HTTP/1.x status line")
             }
@@ -182,30 +182,9 @@ struct ResponseFramer {
             var head = Head(
                 bytes: bytes, version: version, status: status, contentLength: nil, chunked: false,
                 transferEncoded: false, keepAlive: version.minor >= 1, hasHopByHop: false)
-            var lineStart = BodyFramer.lineEnd(raw, from: 0)!
-            while lineStart < raw.count, let end = BodyFramer.lineEnd(raw, from: lineStart) {
-                var lineEnd = end - 1
-                if lineEnd > lineStart, raw[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-                defer { lineStart = end }
-                if lineEnd == lineStart { break }
-                guard raw[lineStart] != UInt8(ascii: " ") && raw[lineStart] != UInt8(ascii: "\t") else {
-                    throw Error(description: "the backend's answer folds a header line")
-                }
-                guard let colon = raw[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")), colon > lineStart else {
-                    throw Error(description: "the backend's answer has a header line without a name")
-                }
-                let name = UnsafeRawBufferPointer(rebasing: raw[lineStart..<colon])
-                guard name.allSatisfy(BodyFramer.isTokenByte) else {
-                    throw Error(description: "the backend's answer has a header name that is not a token")
-                }
-                guard !raw[colon..<lineEnd].contains(UInt8(ascii: "\r")), !raw[colon..<lineEnd].contains(0) else {
-                    throw Error(description: "the backend's answer has a header value with a CR or NUL")
-                }
-                var valueStart = colon + 1
-                var valueEnd = lineEnd
-                while valueStart < valueEnd, raw[valueStart] == 32 || raw[valueStart] == 9 { valueStart += 1 }
-                while valueEnd > valueStart, raw[valueEnd - 1] == 32 || raw[valueEnd - 1] == 9 { valueEnd -= 1 }
-                let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
+            try HeadLines.forEachField(
+                in: raw, from: HeadLines.lineEnd(raw, from: 0)!, subject: "the backend's answer", strictLines: false
+            ) { name, value in
                 try note(name: name, value: value, in: &head)
             }
             // Two framings at once is how responses get smuggled: refused, as NIO's parser does.
@@ -220,7 +199,7 @@ struct ResponseFramer {
         switch name.count {
         case 14 where ProxyHeaders.equalIgnoringCase(name, "content-length"):
             var length = 0
-            guard !value.isEmpty, value.count <= 18, value.allSatisfy(BodyFramer.isDigit) else {
+            guard !value.isEmpty, value.count <= 18, value.allSatisfy(HeadLines.isDigit) else {
                 throw Error(description: "the backend's answer has an invalid Content-Length")
             }
             for digit in value { length = length * 10 + Int(digit - 48) }
