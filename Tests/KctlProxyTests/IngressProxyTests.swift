@@ -175,6 +175,27 @@ import Testing
         }
     }
 
+    /// A pipelined request that does not parse is answered in its turn, after the good one before it.
+    @Test func aBadPipelinedRequestIsAnsweredAfterTheOneBeforeIt() async throws {
+        try await withSetup { setup in
+            try await withTCPConnection(host: "127.0.0.1", port: setup.port) { connection in
+                try await connection.write(
+                    "GET /a/first HTTP/1.1\r\nHost: test.local\r\n\r\n"
+                        + "POST /a/x HTTP/1.1\r\nHost: test.local\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+                let first = try #require(try await connection.readHead())
+                #expect(first.hasPrefix("HTTP/1.1 200 OK\r\n"))
+                let length = try #require(
+                    first.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                        .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) })
+                let body = try #require(try await connection.read(count: length))
+                #expect(String(decoding: body, as: UTF8.self).contains("uri=/a/first"))
+                let second = try #require(try await connection.readHead())
+                #expect(second.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+                #expect(try await connection.closesWithoutData())
+            }
+        }
+    }
+
     @Test func retriesOnAnotherEndpointWhenAConnectFails() async throws {
         try await withSetup { setup in
             // .9 has no listener; every request still lands on a.
