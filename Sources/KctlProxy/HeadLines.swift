@@ -1,16 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The line rules both of the ingress' framers read heads by: where lines and heads end, what a
 /// header name and value may hold, and each header field of a head in turn.
 enum HeadLines {
     /// The length through the first `\n`, searching from `from`.
     static func lineEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
-        guard from < bytes.count else { return nil }
-        return bytes[from...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }
+        index(of: UInt8(ascii: "\n"), in: bytes, from: from, to: bytes.count).map { $0 + 1 }
     }
 
     /// The length through the blank line that ends a head (`\n\n` or `\n\r\n`), searching from `from`.
     static func headEnd(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
         var index = from
-        while index < bytes.count, let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) {
+        while let newline = Self.index(of: UInt8(ascii: "\n"), in: bytes, from: index, to: bytes.count) {
             let next = newline + 1
             if next < bytes.count, bytes[next] == UInt8(ascii: "\n") { return next + 1 }
             if next + 1 < bytes.count, bytes[next] == UInt8(ascii: "\r"), bytes[next + 1] == UInt8(ascii: "\n") {
@@ -37,7 +42,7 @@ enum HeadLines {
             guard raw[lineStart] != UInt8(ascii: " ") && raw[lineStart] != UInt8(ascii: "\t") else {
                 throw FramingError(description: "\(subject) folds a header line")
             }
-            guard let colon = raw[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")), colon > lineStart else {
+            guard let colon = index(of: UInt8(ascii: ":"), in: raw, from: lineStart, to: lineEnd), colon > lineStart else {
                 throw FramingError(description: "\(subject) has a header line without a name")
             }
             let name = UnsafeRawBufferPointer(rebasing: raw[lineStart..<colon])
@@ -63,6 +68,14 @@ enum HeadLines {
         if end - 2 >= lineStart, raw[end - 2] == UInt8(ascii: "\r") { return end - 2 }
         guard !strictLines else { throw FramingError(description: "\(subject) has a line that does not end with CRLF") }
         return end - 1
+    }
+
+    /// Where `byte` first is in `bytes[from..<to]` (`memchr`: heads are scanned for every request).
+    static func index(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to, let base = bytes.baseAddress, let found = memchr(base + from, Int32(byte), to - from) else {
+            return nil
+        }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { (48...57).contains(byte) }
