@@ -91,12 +91,12 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         var afterUpgrade: [ByteBuffer] = []
 
         init(
-            clientHead: RequestFramer.Head, clientAddress: String?, backend: IngressRoutes.Backend,
+            clientHead: RequestFramer.Head, forwardedLines: ByteBuffer, backend: IngressRoutes.Backend,
             candidates: EndpointCycle
         ) {
             self.clientHead = clientHead
             self.isUpgrade = clientHead.isUpgrade
-            self.backendHead = ProxyHeaders.backendRequest(clientHead, clientAddress: clientAddress)
+            self.backendHead = ProxyHeaders.backendRequest(clientHead, forwardedLines: forwardedLines)
             self.backend = backend
             self.candidates = candidates
             self.idempotent = clientHead.isIdempotent
@@ -138,6 +138,9 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var lastHost: (raw: String, normalized: String)?
     /// The last backend this connection resolved, and to what.
     private var lastResolved: (backend: IngressRoutes.Backend, port: ResolvedPort)?
+    /// The `X-Forwarded-*` lines of this connection's last request without an `X-Forwarded-For`,
+    /// and its `Host`: the next such request with the same `Host` gets the same lines.
+    private var lastForwarded: (host: String?, lines: ByteBuffer)?
     /// Response bytes were written to the client since its last flush.
     private var responseUnflushed = false
 
@@ -308,17 +311,26 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
                 return
             }
             let exchange = Exchange(
-                clientHead: head, clientAddress: clientAddress,
+                clientHead: head, forwardedLines: forwardedLines(head),
                 backend: backend, candidates: EndpointCycle())
             state = .proxying(exchange)
             hold(exchange, in: held, context: context)
             return
         }
         let exchange = Exchange(
-            clientHead: head, clientAddress: clientAddress,
+            clientHead: head, forwardedLines: forwardedLines(head),
             backend: backend, candidates: candidates)
         state = .proxying(exchange)
         acquire(exchange, context: context, usePool: true)
+    }
+
+    /// The lines the ingress adds to `head` for the backend (`ProxyHeaders.forwardedLines`).
+    private func forwardedLines(_ head: RequestFramer.Head) -> ByteBuffer {
+        guard head.forwardedFor.isEmpty else { return ProxyHeaders.forwardedLines(head, clientAddress: clientAddress) }
+        if let last = lastForwarded, last.host == head.host { return last.lines }
+        let lines = ProxyHeaders.forwardedLines(head, clientAddress: clientAddress)
+        lastForwarded = (head.host, lines)
+        return lines
     }
 
     /// The backend's Service port as resolved now: the one this connection used last while the

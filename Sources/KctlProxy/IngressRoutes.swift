@@ -60,10 +60,14 @@ public struct IngressRoutes: Sendable {
         /// How specific the rule is: longer paths first, `Exact` before `Prefix` at equal length.
         var rank: (Int, Int) { (path.count, exact ? 1 : 0) }
 
+        /// Compares bytes, as paths are (String's `==` and `hasPrefix` compare characters, slowly).
         func matches(_ requestPath: String) -> Bool {
-            if exact { return requestPath == path }
-            if path.isEmpty || requestPath == path { return true }
-            return requestPath.hasPrefix(path) && requestPath.dropFirst(path.count).first == "/"
+            let request = requestPath.utf8
+            if exact { return request.elementsEqual(path.utf8) }
+            guard !path.isEmpty else { return true }
+            guard request.starts(with: path.utf8) else { return false }
+            let rest = request.dropFirst(path.utf8.count)
+            return rest.isEmpty || rest.first == UInt8(ascii: "/")
         }
     }
 
@@ -221,6 +225,11 @@ public struct IngressRoutes: Sendable {
 
     /// The path of a request target: no query, no fragment, and the origin form of an absolute URI.
     static func requestPath(_ target: String) -> String {
+        // Most targets are a path already.
+        let bytes = target.utf8
+        if bytes.first == UInt8(ascii: "/"), !bytes.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+            return target
+        }
         var target = Substring(target)
         if let end = target.firstIndex(where: { $0 == "?" || $0 == "#" }) { target = target[..<end] }
         if target.first != "/", let scheme = target.range(of: "://") {

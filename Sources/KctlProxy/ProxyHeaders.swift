@@ -19,10 +19,17 @@ enum ProxyHeaders {
     /// `X-Forwarded-Host` set from `Host`, which is kept. The client's lines are copied as they
     /// came; when none has to go (most requests), as one block.
     static func backendRequest(_ head: RequestFramer.Head, clientAddress: String?) -> ByteBuffer {
+        backendRequest(head, forwardedLines: forwardedLines(head, clientAddress: clientAddress))
+    }
+
+    /// `backendRequest` with the lines the ingress adds made already (`forwardedLines`): a client
+    /// connection keeps them while its requests name the same `Host` and carry no
+    /// `X-Forwarded-For`, and the head is then two copies.
+    static func backendRequest(_ head: RequestFramer.Head, forwardedLines: ByteBuffer) -> ByteBuffer {
         let bytes = head.bytes
         let headersEnd = bytes.readableBytes - 2
         var out = ByteBuffer()
-        out.reserveCapacity(bytes.readableBytes + 96 + (head.host?.utf8.count ?? 0))
+        out.reserveCapacity(bytes.readableBytes + forwardedLines.readableBytes + 32)
         // The request line up to its version (`HTTP/1.x` and CRLF are its last 10 bytes).
         out.writeImmutableBuffer(bytes.getSlice(at: bytes.readerIndex, length: head.headersStart - 10)!)
         out.writeStaticString("HTTP/1.1\r\n")
@@ -49,6 +56,14 @@ enum ProxyHeaders {
             out.writeStaticString("Connection: Upgrade\r\n")
             for value in head.upgrade { writeLine("Upgrade", value, to: &out) }
         }
+        out.writeImmutableBuffer(forwardedLines)
+        return out
+    }
+
+    /// The `X-Forwarded-*` lines for a request and the blank line that ends its head.
+    static func forwardedLines(_ head: RequestFramer.Head, clientAddress: String?) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(64 + (head.host?.utf8.count ?? 0) + (clientAddress?.utf8.count ?? 0))
         if head.forwardedFor.isEmpty {
             if let clientAddress { writeLine("X-Forwarded-For", clientAddress, to: &out) }
         } else {
