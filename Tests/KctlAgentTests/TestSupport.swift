@@ -57,9 +57,10 @@ func whileRunning<R: Sendable>(
     }
 }
 
-/// Polls `condition` (every 5 ms, real time) until it holds; fails after `seconds`.
+/// Polls `condition` (every 5 ms, real time) until it holds; fails after `seconds` (20 by default:
+/// starting shell containers took over 10 s once when the suite ran beside a build on 2 cores).
 func eventually(
-    _ what: String, seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+    _ what: String, seconds: Double = 20, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
