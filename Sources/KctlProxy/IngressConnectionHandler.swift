@@ -290,6 +290,8 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         let normalized = lastHost!.normalized
         let path = IngressRoutes.requestPath(head.target)
         if head.method == .CONNECT {
+            // What follows a CONNECT is a tunnel's bytes, not another request: the connection ends.
+            head.keepAlive = false
             respond(.methodNotAllowed, "the ingress does not tunnel CONNECT", to: head, requestEnded: false, context: context)
             return
         }
@@ -620,8 +622,10 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
                 // The head goes on unchanged: head and body leave as the one slice they came in.
                 context.write(wrapOutboundOut(whole), promise: nil)
             } else {
+                let headLength = head.bytes.readableBytes
+                let body = whole.getSlice(at: whole.readerIndex + headLength, length: whole.readableBytes - headLength)!
                 context.write(wrapOutboundOut(out), promise: nil)
-                context.write(wrapOutboundOut(whole.getSlice(at: whole.readerIndex + head.bytes.readableBytes, length: whole.readableBytes - head.bytes.readableBytes)!), promise: nil)
+                context.write(wrapOutboundOut(body), promise: nil)
             }
             finish(exchange, context: context)
         case .body(let buffer):

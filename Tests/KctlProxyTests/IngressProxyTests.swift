@@ -196,6 +196,17 @@ import Testing
         }
     }
 
+    @Test func aConnectRequestGets405AndTheConnectionEnds() async throws {
+        try await withSetup { setup in
+            try await withTCPConnection(host: "127.0.0.1", port: setup.port) { connection in
+                try await connection.write("CONNECT test.local:443 HTTP/1.1\r\nHost: test.local:443\r\n\r\n\u{16}\u{03}\u{01}")
+                let head = try #require(try await connection.readHead())
+                #expect(head.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+                #expect(head.lowercased().contains("connection: close"))
+            }
+        }
+    }
+
     @Test func retriesOnAnotherEndpointWhenAConnectFails() async throws {
         try await withSetup { setup in
             // .9 has no listener; every request still lands on a.
