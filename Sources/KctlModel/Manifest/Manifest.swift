@@ -44,9 +44,7 @@ public enum Manifest {
             number += 1
             let label = "\(source), document \(number)"
             do {
-                guard let node = try Yams.compose(yaml: chunk.text) else { continue }
-                var budget = nodeBudget
-                let value = try json(from: node, budget: &budget, lineOffset: chunk.line - 1)
+                guard let value = try documentValue(chunk.text, lineOffset: chunk.line - 1) else { continue }
                 if case .null = value { continue }
                 results += documents(from: value, source: label, line: chunk.line)
             } catch let error as YamlError {
@@ -158,6 +156,100 @@ public enum Manifest {
         var message: String
     }
 
+    /// One document's value, nil when it holds no node. Composes without Yams' regular-expression
+    /// resolver and types plain scalars by hand (`PlainScalarTag`); where that could differ from
+    /// the resolver's result, the document is read again the way it always was (`json(from:)`):
+    /// anchors (an aliased key shares its resolved tag with the value it stands for), `<<` keys,
+    /// a key spelled twice in one mapping (the resolver tells `1` from `"1"`), and any YAML error
+    /// (so the error is the one the resolver's composition reports).
+    static func documentValue(_ text: String, lineOffset: Int) throws -> JSONValue? {
+        if !text.utf8.contains(UInt8(ascii: "&")) {
+            do {
+                return try plainDocumentValue(text, lineOffset: lineOffset)
+            } catch is YamlError {
+            } catch is NeedsResolver {}
+        }
+        return try resolvedDocumentValue(text, lineOffset: lineOffset)
+    }
+
+    /// The fast reading alone: throws `NeedsResolver` where it cannot decide.
+    static func plainDocumentValue(_ text: String, lineOffset: Int) throws -> JSONValue? {
+        guard let node = try Yams.compose(yaml: text, Resolver.basic) else { return nil }
+        var budget = nodeBudget
+        return try plainJSON(from: node, budget: &budget, lineOffset: lineOffset)
+    }
+
+    /// The reading with Yams' default resolver, as before `PlainScalarTag`.
+    static func resolvedDocumentValue(_ text: String, lineOffset: Int) throws -> JSONValue? {
+        guard let node = try Yams.compose(yaml: text) else { return nil }
+        var budget = nodeBudget
+        return try json(from: node, budget: &budget, lineOffset: lineOffset)
+    }
+
+    /// Thrown by `plainJSON` where only Yams' resolver gives the old result.
+    struct NeedsResolver: Error {}
+
+    /// `json(from:)` for a node composed with `Resolver.basic`: an untagged plain scalar's tag is
+    /// still unresolved (empty) and `PlainScalarTag` decides it; keys were resolved by Yams' own
+    /// duplicate check, all as strings.
+    static func plainJSON(from node: Yams.Node, budget: inout Int, lineOffset: Int) throws -> JSONValue {
+        budget -= 1
+        if budget < 0 {
+            throw ManifestError(message: "the document is too large (more than \(nodeBudget) YAML nodes after aliases)")
+        }
+        switch node {
+        case .scalar(let scalar):
+            let text = scalar.string
+            if scalar.style != .plain { return .string(text) }
+            let tag = scalar.tag.rawValue
+            if tag.isEmpty {
+                guard let resolved = PlainScalarTag.resolve(text) else {
+                    return scalarValue(scalar, tag: PlainScalarTag.resolverTag(of: text))
+                }
+                if resolved == .str { return .string(text) }
+                return scalarValue(scalar, tag: resolved.name)
+            }
+            return scalarValue(scalar, tag: tag == Tag.Name.nonSpecific.rawValue ? Tag.Name.str.rawValue : tag)
+        case .sequence(let sequence):
+            var items: [JSONValue] = []
+            items.reserveCapacity(sequence.count)
+            for item in sequence { items.append(try plainJSON(from: item, budget: &budget, lineOffset: lineOffset)) }
+            return .array(items)
+        case .mapping(let mapping):
+            var object: [String: JSONValue] = [:]
+            var merged: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    let line = (key.mark?.line ?? 0) + lineOffset
+                    throw ManifestError(message: "line \(line): mapping keys must be strings, not \(key.sequence != nil ? "sequences" : "mappings")")
+                }
+                let name = keyScalar.string
+                if keyScalar.style == .plain {
+                    if name == "<<" { throw NeedsResolver() }
+                    if key.tag.rawValue == Tag.Name.merge.rawValue {
+                        // `!!merge x: *defaults`, an explicit merge.
+                        let sources = value.sequence.map(Array.init) ?? [value]
+                        for source in sources {
+                            guard case .object(let fields) = try plainJSON(from: source, budget: &budget, lineOffset: lineOffset)
+                            else {
+                                throw ManifestError(message: "line \((source.mark?.line ?? 0) + lineOffset): `<<` needs a mapping")
+                            }
+                            for (k, v) in fields where merged[k] == nil { merged[k] = v }
+                        }
+                        continue
+                    }
+                }
+                let converted = try plainJSON(from: value, budget: &budget, lineOffset: lineOffset)
+                if object.updateValue(converted, forKey: name) != nil { throw NeedsResolver() }
+            }
+            for (k, v) in merged where object[k] == nil { object[k] = v }
+            return .object(object)
+        case .alias:
+            throw ManifestError(message: "line \((node.mark?.line ?? 0) + lineOffset): unresolved alias")
+        }
+    }
+
+    /// Converts a node composed with Yams' default resolver (the reference `plainJSON` is held to).
     static func json(from node: Yams.Node, budget: inout Int, lineOffset: Int) throws -> JSONValue {
         budget -= 1
         if budget < 0 {
