@@ -40,11 +40,15 @@ public enum Manifest {
         }
         var results: [ManifestDocument] = []
         var number = 0
+        // Yams reads its default encoding from the environment each time it is asked (a third of
+        // a small document's composing); it is asked once per file instead.
+        let encoding = Parser.Encoding.default
         for chunk in splitDocuments(text) {
             number += 1
             let label = "\(source), document \(number)"
             do {
-                guard let value = try documentValue(chunk.text, lineOffset: chunk.line - 1) else { continue }
+                guard let value = try documentValue(chunk.text, lineOffset: chunk.line - 1, encoding: encoding)
+                else { continue }
                 if case .null = value { continue }
                 results += documents(from: value, source: label, line: chunk.line)
             } catch let error as YamlError {
@@ -109,7 +113,7 @@ public enum Manifest {
 
     // MARK: Splitting
 
-    struct Chunk {
+    struct Chunk: Equatable {
         var text: String
         /// The 1-based line of the file where the chunk's text starts.
         var line: Int
@@ -118,6 +122,76 @@ public enum Manifest {
     /// Splits at `---` document markers and `...` end markers, keeping each chunk's starting line.
     /// Chunks with nothing but blank lines and comments are dropped.
     static func splitDocuments(_ text: String) -> [Chunk] {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return splitASCIIDocuments(text) }
+        return splitDocumentsByCharacter(text)
+    }
+
+    /// `splitDocumentsByCharacter` for ASCII text, reading bytes: a character is a byte there,
+    /// except `\r\n`, one character, so a `\n` after `\r` does not end a line (as it does not
+    /// in the character reading) and `---\r\n` is not a marker.
+    static func splitASCIIDocuments(_ text: String) -> [Chunk] {
+        var text = text
+        return text.withUTF8 { bytes -> [Chunk] in
+            let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+            let dash = UInt8(ascii: "-"), dot = UInt8(ascii: ".")
+            var chunks: [Chunk] = []
+            var current: [Range<Int>] = []
+            var start = 1
+            var lineNumber = 0
+            func flush(nextStart: Int) {
+                let hasContent = current.contains { line in
+                    var i = line.lowerBound
+                    while i < line.upperBound && (bytes[i] == space || bytes[i] == tab) { i += 1 }
+                    return i < line.upperBound && bytes[i] != UInt8(ascii: "#")
+                        && !(line.upperBound - i == 1 && bytes[i] == cr)
+                }
+                if hasContent {
+                    var joined: [UInt8] = []
+                    joined.reserveCapacity(current.reduce(0) { $0 + $1.count + 1 })
+                    for (index, line) in current.enumerated() {
+                        if index > 0 { joined.append(lf) }
+                        joined.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[line]))
+                    }
+                    chunks.append(Chunk(text: String(decoding: joined, as: UTF8.self), line: start))
+                }
+                current = []
+                start = nextStart
+            }
+            let n = bytes.count
+            var lineStart = 0
+            while true {
+                var end = lineStart
+                while end < n && !(bytes[end] == lf && (end == 0 || bytes[end - 1] != cr)) { end += 1 }
+                lineNumber += 1
+                let length = end - lineStart
+                let isMarker =
+                    length >= 3 && bytes[lineStart] == dash && bytes[lineStart + 1] == dash && bytes[lineStart + 2] == dash
+                    && (length == 3 || bytes[lineStart + 3] == space || bytes[lineStart + 3] == tab
+                        || (bytes[lineStart + 3] == cr && (length == 4 || bytes[lineStart + 4] != lf)))
+                let isEnd =
+                    (length == 3 || (length == 4 && bytes[lineStart + 3] == cr)) && bytes[lineStart] == dot
+                    && bytes[lineStart + 1] == dot && bytes[lineStart + 2] == dot
+                if isMarker {
+                    flush(nextStart: lineNumber)
+                    // Content after `--- ` on the same line belongs to the document.
+                    var rest = lineStart + 3
+                    while rest < end && (bytes[rest] == space || bytes[rest] == tab) { rest += 1 }
+                    current.append(rest..<end)
+                } else if isEnd {
+                    flush(nextStart: lineNumber + 1)
+                } else {
+                    current.append(lineStart..<end)
+                }
+                if end == n { break }
+                lineStart = end + 1
+            }
+            flush(nextStart: lineNumber + 1)
+            return chunks
+        }
+    }
+
+    /// The splitting by characters, as Swift reads them (`\r\n` is one character).
+    static func splitDocumentsByCharacter(_ text: String) -> [Chunk] {
         var chunks: [Chunk] = []
         var current: [Substring] = []
         var start = 1
@@ -162,26 +236,32 @@ public enum Manifest {
     /// anchors (an aliased key shares its resolved tag with the value it stands for), `<<` keys,
     /// a key spelled twice in one mapping (the resolver tells `1` from `"1"`), and any YAML error
     /// (so the error is the one the resolver's composition reports).
-    static func documentValue(_ text: String, lineOffset: Int) throws -> JSONValue? {
+    static func documentValue(
+        _ text: String, lineOffset: Int, encoding: Parser.Encoding = .default
+    ) throws -> JSONValue? {
         if !text.utf8.contains(UInt8(ascii: "&")) {
             do {
-                return try plainDocumentValue(text, lineOffset: lineOffset)
+                return try plainDocumentValue(text, lineOffset: lineOffset, encoding: encoding)
             } catch is YamlError {
             } catch is NeedsResolver {}
         }
-        return try resolvedDocumentValue(text, lineOffset: lineOffset)
+        return try resolvedDocumentValue(text, lineOffset: lineOffset, encoding: encoding)
     }
 
     /// The fast reading alone: throws `NeedsResolver` where it cannot decide.
-    static func plainDocumentValue(_ text: String, lineOffset: Int) throws -> JSONValue? {
-        guard let node = try Yams.compose(yaml: text, Resolver.basic) else { return nil }
+    static func plainDocumentValue(
+        _ text: String, lineOffset: Int, encoding: Parser.Encoding = .default
+    ) throws -> JSONValue? {
+        guard let node = try Yams.compose(yaml: text, Resolver.basic, .default, encoding) else { return nil }
         var budget = nodeBudget
         return try plainJSON(from: node, budget: &budget, lineOffset: lineOffset)
     }
 
     /// The reading with Yams' default resolver, as before `PlainScalarTag`.
-    static func resolvedDocumentValue(_ text: String, lineOffset: Int) throws -> JSONValue? {
-        guard let node = try Yams.compose(yaml: text) else { return nil }
+    static func resolvedDocumentValue(
+        _ text: String, lineOffset: Int, encoding: Parser.Encoding = .default
+    ) throws -> JSONValue? {
+        guard let node = try Yams.compose(yaml: text, .default, .default, encoding) else { return nil }
         var budget = nodeBudget
         return try json(from: node, budget: &budget, lineOffset: lineOffset)
     }
