@@ -47,18 +47,28 @@ public enum ApplyPlan {
     /// `annotations` map kept (empty if need be), `<`, `>`, `&` escaped as Go's encoder writes
     /// them, and a final newline.
     public static func lastApplied(of manifest: KubeObject) -> String {
-        var text = ""
-        for character in annotated(manifest, with: nil).value.serializedString().unicodeScalars {
-            switch character {
-            case "<": text += "\\u003c"
-            case ">": text += "\\u003e"
-            case "&": text += "\\u0026"
-            case "\u{2028}": text += "\\u2028"
-            case "\u{2029}": text += "\\u2029"
-            default: text.unicodeScalars.append(character)
+        // Byte by byte: U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+        var json = annotated(manifest, with: nil).value.serializedString()
+        return json.withUTF8 { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 16)
+            var i = 0
+            while i < bytes.count {
+                let byte = bytes[i]
+                switch byte {
+                case UInt8(ascii: "<"): out += Array("\\u003c".utf8)
+                case UInt8(ascii: ">"): out += Array("\\u003e".utf8)
+                case UInt8(ascii: "&"): out += Array("\\u0026".utf8)
+                case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                    out += Array((bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                    i += 2
+                default: out.append(byte)
+                }
+                i += 1
             }
+            out.append(UInt8(ascii: "\n"))
+            return String(decoding: out, as: UTF8.self)
         }
-        return text + "\n"
     }
 
     /// `manifest` with the last-applied annotation set to `text` (nil: removed), every other

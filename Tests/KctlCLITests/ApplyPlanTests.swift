@@ -141,6 +141,30 @@ import Testing
         #expect(ApplyPlan.lastApplied(of: object).contains(#""note":"a\u003cb \u0026\u0026 c\u003ed""#))
     }
 
+    /// The byte-by-byte escaping gives what escaping each Unicode scalar gave.
+    @Test func lastAppliedMatchesScalarEscaping() {
+        func byScalars(_ manifest: KubeObject) -> String {
+            var text = ""
+            for character in ApplyPlan.annotated(manifest, with: nil).value.serializedString().unicodeScalars {
+                switch character {
+                case "<": text += "\\u003c"
+                case ">": text += "\\u003e"
+                case "&": text += "\\u0026"
+                case "\u{2028}": text += "\\u2028"
+                case "\u{2029}": text += "\\u2029"
+                default: text.unicodeScalars.append(character)
+                }
+            }
+            return text + "\n"
+        }
+        for note in ["", "plain", "a<b && c>d", "line\u{2028}sep\u{2029}para", "é ü \u{2027}\u{202A} 🙂 <\u{2028}>", "\u{E2}\u{80}"] {
+            var object = manifest
+            object.annotations["note"] = note
+            #expect(ApplyPlan.lastApplied(of: object) == byScalars(object), "\(note.debugDescription)")
+        }
+        #expect(ApplyPlan.lastApplied(of: manifest) == byScalars(manifest))
+    }
+
     @Test func mergeReplacesListsAndDeletesNulls() {
         let merged = ApplyPlan.merge(
             live: ["list": [1, 2, 3], "keep": "x", "gone": "y", "map": ["a": 1, "b": 2]],

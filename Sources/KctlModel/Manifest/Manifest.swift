@@ -40,13 +40,15 @@ public enum Manifest {
         }
         var results: [ManifestDocument] = []
         var number = 0
+        // Yams reads its default encoding from the environment each time it is asked (a third of
+        // a small document's composing); it is asked once per file instead.
+        let encoding = Parser.Encoding.default
         for chunk in splitDocuments(text) {
             number += 1
             let label = "\(source), document \(number)"
             do {
-                guard let node = try Yams.compose(yaml: chunk.text) else { continue }
-                var budget = nodeBudget
-                let value = try json(from: node, budget: &budget, lineOffset: chunk.line - 1)
+                guard let value = try documentValue(chunk.text, lineOffset: chunk.line - 1, encoding: encoding)
+                else { continue }
                 if case .null = value { continue }
                 results += documents(from: value, source: label, line: chunk.line)
             } catch let error as YamlError {
@@ -111,7 +113,7 @@ public enum Manifest {
 
     // MARK: Splitting
 
-    struct Chunk {
+    struct Chunk: Equatable {
         var text: String
         /// The 1-based line of the file where the chunk's text starts.
         var line: Int
@@ -120,6 +122,76 @@ public enum Manifest {
     /// Splits at `---` document markers and `...` end markers, keeping each chunk's starting line.
     /// Chunks with nothing but blank lines and comments are dropped.
     static func splitDocuments(_ text: String) -> [Chunk] {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return splitASCIIDocuments(text) }
+        return splitDocumentsByCharacter(text)
+    }
+
+    /// `splitDocumentsByCharacter` for ASCII text, reading bytes: a character is a byte there,
+    /// except `\r\n`, one character, so a `\n` after `\r` does not end a line (as it does not
+    /// in the character reading) and `---\r\n` is not a marker.
+    static func splitASCIIDocuments(_ text: String) -> [Chunk] {
+        var text = text
+        return text.withUTF8 { bytes -> [Chunk] in
+            let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+            let dash = UInt8(ascii: "-"), dot = UInt8(ascii: ".")
+            var chunks: [Chunk] = []
+            var current: [Range<Int>] = []
+            var start = 1
+            var lineNumber = 0
+            func flush(nextStart: Int) {
+                let hasContent = current.contains { line in
+                    var i = line.lowerBound
+                    while i < line.upperBound && (bytes[i] == space || bytes[i] == tab) { i += 1 }
+                    return i < line.upperBound && bytes[i] != UInt8(ascii: "#")
+                        && !(line.upperBound - i == 1 && bytes[i] == cr)
+                }
+                if hasContent {
+                    var joined: [UInt8] = []
+                    joined.reserveCapacity(current.reduce(0) { $0 + $1.count + 1 })
+                    for (index, line) in current.enumerated() {
+                        if index > 0 { joined.append(lf) }
+                        joined.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[line]))
+                    }
+                    chunks.append(Chunk(text: String(decoding: joined, as: UTF8.self), line: start))
+                }
+                current = []
+                start = nextStart
+            }
+            let n = bytes.count
+            var lineStart = 0
+            while true {
+                var end = lineStart
+                while end < n && !(bytes[end] == lf && (end == 0 || bytes[end - 1] != cr)) { end += 1 }
+                lineNumber += 1
+                let length = end - lineStart
+                let isMarker =
+                    length >= 3 && bytes[lineStart] == dash && bytes[lineStart + 1] == dash && bytes[lineStart + 2] == dash
+                    && (length == 3 || bytes[lineStart + 3] == space || bytes[lineStart + 3] == tab
+                        || (bytes[lineStart + 3] == cr && (length == 4 || bytes[lineStart + 4] != lf)))
+                let isEnd =
+                    (length == 3 || (length == 4 && bytes[lineStart + 3] == cr)) && bytes[lineStart] == dot
+                    && bytes[lineStart + 1] == dot && bytes[lineStart + 2] == dot
+                if isMarker {
+                    flush(nextStart: lineNumber)
+                    // Content after `--- ` on the same line belongs to the document.
+                    var rest = lineStart + 3
+                    while rest < end && (bytes[rest] == space || bytes[rest] == tab) { rest += 1 }
+                    current.append(rest..<end)
+                } else if isEnd {
+                    flush(nextStart: lineNumber + 1)
+                } else {
+                    current.append(lineStart..<end)
+                }
+                if end == n { break }
+                lineStart = end + 1
+            }
+            flush(nextStart: lineNumber + 1)
+            return chunks
+        }
+    }
+
+    /// The splitting by characters, as Swift reads them (`\r\n` is one character).
+    static func splitDocumentsByCharacter(_ text: String) -> [Chunk] {
         var chunks: [Chunk] = []
         var current: [Substring] = []
         var start = 1
@@ -158,6 +230,106 @@ public enum Manifest {
         var message: String
     }
 
+    /// One document's value, nil when it holds no node. Composes without Yams' regular-expression
+    /// resolver and types plain scalars by hand (`PlainScalarTag`); where that could differ from
+    /// the resolver's result, the document is read again the way it always was (`json(from:)`):
+    /// anchors (an aliased key shares its resolved tag with the value it stands for), `<<` keys,
+    /// a key spelled twice in one mapping (the resolver tells `1` from `"1"`), and any YAML error
+    /// (so the error is the one the resolver's composition reports).
+    static func documentValue(
+        _ text: String, lineOffset: Int, encoding: Parser.Encoding = .default
+    ) throws -> JSONValue? {
+        if !text.utf8.contains(UInt8(ascii: "&")) {
+            do {
+                return try plainDocumentValue(text, lineOffset: lineOffset, encoding: encoding)
+            } catch is YamlError {
+            } catch is NeedsResolver {}
+        }
+        return try resolvedDocumentValue(text, lineOffset: lineOffset, encoding: encoding)
+    }
+
+    /// The fast reading alone: throws `NeedsResolver` where it cannot decide.
+    static func plainDocumentValue(
+        _ text: String, lineOffset: Int, encoding: Parser.Encoding = .default
+    ) throws -> JSONValue? {
+        guard let node = try Yams.compose(yaml: text, Resolver.basic, .default, encoding) else { return nil }
+        var budget = nodeBudget
+        return try plainJSON(from: node, budget: &budget, lineOffset: lineOffset)
+    }
+
+    /// The reading with Yams' default resolver, as before `PlainScalarTag`.
+    static func resolvedDocumentValue(
+        _ text: String, lineOffset: Int, encoding: Parser.Encoding = .default
+    ) throws -> JSONValue? {
+        guard let node = try Yams.compose(yaml: text, .default, .default, encoding) else { return nil }
+        var budget = nodeBudget
+        return try json(from: node, budget: &budget, lineOffset: lineOffset)
+    }
+
+    /// Thrown by `plainJSON` where only Yams' resolver gives the old result.
+    struct NeedsResolver: Error {}
+
+    /// `json(from:)` for a node composed with `Resolver.basic`: an untagged plain scalar's tag is
+    /// still unresolved (empty) and `PlainScalarTag` decides it; keys were resolved by Yams' own
+    /// duplicate check, all as strings.
+    static func plainJSON(from node: Yams.Node, budget: inout Int, lineOffset: Int) throws -> JSONValue {
+        budget -= 1
+        if budget < 0 {
+            throw ManifestError(message: "the document is too large (more than \(nodeBudget) YAML nodes after aliases)")
+        }
+        switch node {
+        case .scalar(let scalar):
+            let text = scalar.string
+            if scalar.style != .plain { return .string(text) }
+            let tag = scalar.tag.rawValue
+            if tag.isEmpty {
+                guard let resolved = PlainScalarTag.resolve(text) else {
+                    return scalarValue(scalar, tag: PlainScalarTag.resolverTag(of: text))
+                }
+                if resolved == .str { return .string(text) }
+                return scalarValue(scalar, tag: resolved.name)
+            }
+            return scalarValue(scalar, tag: tag == Tag.Name.nonSpecific.rawValue ? Tag.Name.str.rawValue : tag)
+        case .sequence(let sequence):
+            var items: [JSONValue] = []
+            items.reserveCapacity(sequence.count)
+            for item in sequence { items.append(try plainJSON(from: item, budget: &budget, lineOffset: lineOffset)) }
+            return .array(items)
+        case .mapping(let mapping):
+            var object: [String: JSONValue] = [:]
+            var merged: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    let line = (key.mark?.line ?? 0) + lineOffset
+                    throw ManifestError(message: "line \(line): mapping keys must be strings, not \(key.sequence != nil ? "sequences" : "mappings")")
+                }
+                let name = keyScalar.string
+                if keyScalar.style == .plain {
+                    if name == "<<" { throw NeedsResolver() }
+                    if key.tag.rawValue == Tag.Name.merge.rawValue {
+                        // `!!merge x: *defaults`, an explicit merge.
+                        let sources = value.sequence.map(Array.init) ?? [value]
+                        for source in sources {
+                            guard case .object(let fields) = try plainJSON(from: source, budget: &budget, lineOffset: lineOffset)
+                            else {
+                                throw ManifestError(message: "line \((source.mark?.line ?? 0) + lineOffset): `<<` needs a mapping")
+                            }
+                            for (k, v) in fields where merged[k] == nil { merged[k] = v }
+                        }
+                        continue
+                    }
+                }
+                let converted = try plainJSON(from: value, budget: &budget, lineOffset: lineOffset)
+                if object.updateValue(converted, forKey: name) != nil { throw NeedsResolver() }
+            }
+            for (k, v) in merged where object[k] == nil { object[k] = v }
+            return .object(object)
+        case .alias:
+            throw ManifestError(message: "line \((node.mark?.line ?? 0) + lineOffset): unresolved alias")
+        }
+    }
+
+    /// Converts a node composed with Yams' default resolver (the reference `plainJSON` is held to).
     static func json(from node: Yams.Node, budget: inout Int, lineOffset: Int) throws -> JSONValue {
         budget -= 1
         if budget < 0 {
