@@ -61,6 +61,20 @@ enum HeadLines {
         }
     }
 
+    /// A `Content-Length` value: digits only, and the same as an earlier one if there was one
+    /// (two different lengths are how messages get smuggled).
+    static func contentLength(_ value: UnsafeRawBufferPointer, earlier: Int?, subject: String) throws -> Int {
+        guard !value.isEmpty, value.count <= 18, value.allSatisfy(isDigit) else {
+            throw FramingError(description: "\(subject) has an invalid Content-Length")
+        }
+        var length = 0
+        for digit in value { length = length * 10 + Int(digit - 48) }
+        if let earlier, earlier != length {
+            throw FramingError(description: "\(subject) has two different Content-Lengths")
+        }
+        return length
+    }
+
     /// Where a line's content ends: before its CRLF (or with lenient lines, a bare LF).
     static func contentEnd(
         _ raw: UnsafeRawBufferPointer, lineStart: Int, end: Int, subject: String, strictLines: Bool

@@ -200,15 +200,7 @@ struct RequestFramer {
                         }
                     }
                 case 14 where ProxyHeaders.equalIgnoringCase(name, "content-length"):
-                    guard !value.isEmpty, value.count <= 18, value.allSatisfy(HeadLines.isDigit) else {
-                        throw Error(description: "the request has an invalid Content-Length")
-                    }
-                    var length = 0
-                    for digit in value { length = length * 10 + Int(digit - 48) }
-                    if let earlier = head.contentLength, earlier != length {
-                        throw Error(description: "the request has two different Content-Lengths")
-                    }
-                    head.contentLength = length
+                    head.contentLength = try HeadLines.contentLength(value, earlier: head.contentLength, subject: "the request")
                 case 15 where ProxyHeaders.equalIgnoringCase(name, "x-forwarded-for"):
                     head.dropsHeaders = true
                     for entry in String(decoding: value, as: UTF8.self).split(separator: ",") {

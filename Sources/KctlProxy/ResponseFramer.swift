@@ -198,15 +198,7 @@ struct ResponseFramer {
     private static func note(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, in head: inout Head) throws {
         switch name.count {
         case 14 where ProxyHeaders.equalIgnoringCase(name, "content-length"):
-            var length = 0
-            guard !value.isEmpty, value.count <= 18, value.allSatisfy(HeadLines.isDigit) else {
-                throw Error(description: "the backend's answer has an invalid Content-Length")
-            }
-            for digit in value { length = length * 10 + Int(digit - 48) }
-            if let earlier = head.contentLength, earlier != length {
-                throw Error(description: "the backend's answer has two different Content-Lengths")
-            }
-            head.contentLength = length
+            head.contentLength = try HeadLines.contentLength(value, earlier: head.contentLength, subject: "the backend's answer")
         case 17 where ProxyHeaders.equalIgnoringCase(name, "transfer-encoding"):
             head.transferEncoded = true
             head.chunked = ProxyHeaders.endsWithChunked(String(decoding: value, as: UTF8.self))
