@@ -254,7 +254,7 @@ public enum Manifest {
     ) throws -> JSONValue? {
         guard let node = try Yams.compose(yaml: text, Resolver.basic, .default, encoding) else { return nil }
         var budget = nodeBudget
-        return try plainJSON(from: node, budget: &budget, lineOffset: lineOffset)
+        return try json(from: node, plainTags: true, budget: &budget, lineOffset: lineOffset)
     }
 
     /// The reading with Yams' default resolver, as before `PlainScalarTag`.
@@ -266,19 +266,22 @@ public enum Manifest {
         return try json(from: node, budget: &budget, lineOffset: lineOffset)
     }
 
-    /// Thrown by `plainJSON` where only Yams' resolver gives the old result.
+    /// Thrown by `json(from:plainTags:)` where only Yams' resolver gives the old result.
     struct NeedsResolver: Error {}
 
-    /// `json(from:)` for a node composed with `Resolver.basic`: an untagged plain scalar's tag is
-    /// still unresolved (empty) and `PlainScalarTag` decides it; keys were resolved by Yams' own
-    /// duplicate check, all as strings.
-    static func plainJSON(from node: Yams.Node, budget: inout Int, lineOffset: Int) throws -> JSONValue {
+    /// A node as JSON. `plainTags`: the node was composed with `Resolver.basic`, so an untagged
+    /// plain scalar's tag is still unresolved (empty) and `PlainScalarTag` decides it, and where
+    /// only Yams' resolver gives the old result (a plain `<<` key, a key spelled twice) this throws
+    /// `NeedsResolver`. Otherwise the node was composed with Yams' default resolver (the reference
+    /// the plain reading is held to).
+    static func json(from node: Yams.Node, plainTags: Bool = false, budget: inout Int, lineOffset: Int) throws -> JSONValue {
         budget -= 1
         if budget < 0 {
             throw ManifestError(message: "the document is too large (more than \(nodeBudget) YAML nodes after aliases)")
         }
         switch node {
         case .scalar(let scalar):
+            guard plainTags else { return scalarValue(scalar, tag: node.tag.rawValue) }
             let text = scalar.string
             if scalar.style != .plain { return .string(text) }
             let tag = scalar.tag.rawValue
@@ -293,7 +296,9 @@ public enum Manifest {
         case .sequence(let sequence):
             var items: [JSONValue] = []
             items.reserveCapacity(sequence.count)
-            for item in sequence { items.append(try plainJSON(from: item, budget: &budget, lineOffset: lineOffset)) }
+            for item in sequence {
+                items.append(try json(from: item, plainTags: plainTags, budget: &budget, lineOffset: lineOffset))
+            }
             return .array(items)
         case .mapping(let mapping):
             var object: [String: JSONValue] = [:]
@@ -304,58 +309,12 @@ public enum Manifest {
                     throw ManifestError(message: "line \(line): mapping keys must be strings, not \(key.sequence != nil ? "sequences" : "mappings")")
                 }
                 let name = keyScalar.string
-                if keyScalar.style == .plain {
-                    if name == "<<" { throw NeedsResolver() }
-                    if key.tag.rawValue == Tag.Name.merge.rawValue {
-                        // `!!merge x: *defaults`, an explicit merge.
-                        let sources = value.sequence.map(Array.init) ?? [value]
-                        for source in sources {
-                            guard case .object(let fields) = try plainJSON(from: source, budget: &budget, lineOffset: lineOffset)
-                            else {
-                                throw ManifestError(message: "line \((source.mark?.line ?? 0) + lineOffset): `<<` needs a mapping")
-                            }
-                            for (k, v) in fields where merged[k] == nil { merged[k] = v }
-                        }
-                        continue
-                    }
-                }
-                let converted = try plainJSON(from: value, budget: &budget, lineOffset: lineOffset)
-                if object.updateValue(converted, forKey: name) != nil { throw NeedsResolver() }
-            }
-            for (k, v) in merged where object[k] == nil { object[k] = v }
-            return .object(object)
-        case .alias:
-            throw ManifestError(message: "line \((node.mark?.line ?? 0) + lineOffset): unresolved alias")
-        }
-    }
-
-    /// Converts a node composed with Yams' default resolver (the reference `plainJSON` is held to).
-    static func json(from node: Yams.Node, budget: inout Int, lineOffset: Int) throws -> JSONValue {
-        budget -= 1
-        if budget < 0 {
-            throw ManifestError(message: "the document is too large (more than \(nodeBudget) YAML nodes after aliases)")
-        }
-        switch node {
-        case .scalar(let scalar):
-            return scalarValue(scalar, tag: node.tag.rawValue)
-        case .sequence(let sequence):
-            var items: [JSONValue] = []
-            items.reserveCapacity(sequence.count)
-            for item in sequence { items.append(try json(from: item, budget: &budget, lineOffset: lineOffset)) }
-            return .array(items)
-        case .mapping(let mapping):
-            var object: [String: JSONValue] = [:]
-            var merged: [String: JSONValue] = [:]
-            for (key, value) in mapping {
-                guard case .scalar(let keyScalar) = key else {
-                    let line = (key.mark?.line ?? 0) + lineOffset
-                    throw ManifestError(message: "line \(line): mapping keys must be strings, not \(key.sequence != nil ? "sequences" : "mappings")")
-                }
+                if plainTags && keyScalar.style == .plain && name == "<<" { throw NeedsResolver() }
                 if key.tag.rawValue == Tag.Name.merge.rawValue && keyScalar.style == .plain {
-                    // `<<: *defaults` merges the aliased mapping(s); explicit keys win.
+                    // `<<: *defaults` (or `!!merge x:`) merges the aliased mapping(s); explicit keys win.
                     let sources = value.sequence.map(Array.init) ?? [value]
                     for source in sources {
-                        guard case .object(let fields) = try json(from: source, budget: &budget, lineOffset: lineOffset)
+                        guard case .object(let fields) = try json(from: source, plainTags: plainTags, budget: &budget, lineOffset: lineOffset)
                         else {
                             throw ManifestError(message: "line \((source.mark?.line ?? 0) + lineOffset): `<<` needs a mapping")
                         }
@@ -363,7 +322,8 @@ public enum Manifest {
                     }
                     continue
                 }
-                object[keyScalar.string] = try json(from: value, budget: &budget, lineOffset: lineOffset)
+                let converted = try json(from: value, plainTags: plainTags, budget: &budget, lineOffset: lineOffset)
+                if object.updateValue(converted, forKey: name) != nil && plainTags { throw NeedsResolver() }
             }
             for (k, v) in merged where object[k] == nil { object[k] = v }
             return .object(object)
