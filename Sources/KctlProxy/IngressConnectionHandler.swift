@@ -63,8 +63,6 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         /// The request head as the backend gets it, in bytes (`ProxyHeaders.backendRequest`).
         let backendHead: ByteBuffer
         let backend: IngressRoutes.Backend
-        let isUpgrade: Bool
-        let idempotent: Bool
         /// Endpoints not tried yet, the current one first.
         var candidates: EndpointCycle
         var connectErrors: [String] = []
@@ -95,13 +93,11 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             candidates: EndpointCycle
         ) {
             self.clientHead = clientHead
-            self.isUpgrade = clientHead.isUpgrade
             self.backendHead = ProxyHeaders.backendRequest(clientHead, forwardedLines: forwardedLines)
             self.backend = backend
             self.candidates = candidates
-            self.idempotent = clientHead.isIdempotent
             // Nothing is framed after an upgrade request, so that connection cannot carry another.
-            self.clientKeepAlive = clientHead.keepAlive && !isUpgrade
+            self.clientKeepAlive = clientHead.keepAlive && !clientHead.isUpgrade
         }
 
         /// Detaches the backend connection and closes it.
@@ -219,11 +215,6 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         guard readPending, mayRead, let context else { return }
         readPending = false
         context.read()
-    }
-
-    private var isIdle: Bool {
-        if case .idle = state { return true }
-        return false
     }
 
     /// Whether `part` belongs to a request after the one in progress, and waits for it to be answered.
@@ -615,17 +606,16 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
                 wrapOutboundOut(ProxyHeaders.clientResponse(head, version: version, keepAlive: true)), promise: nil)
         case .head(let head):
             responseUnflushed = true
-            context.write(wrapOutboundOut(startResponse(head, exchange)), promise: nil)
+            context.write(wrapOutboundOut(startResponse(head, exchange) ?? head.bytes), promise: nil)
         case .complete(let head, let whole):
-            let out = startResponse(head, exchange)
-            if out == head.bytes {
-                // The head goes on unchanged: head and body leave as the one slice they came in.
-                context.write(wrapOutboundOut(whole), promise: nil)
-            } else {
+            if let out = startResponse(head, exchange) {
                 let headLength = head.bytes.readableBytes
                 let body = whole.getSlice(at: whole.readerIndex + headLength, length: whole.readableBytes - headLength)!
                 context.write(wrapOutboundOut(out), promise: nil)
                 context.write(wrapOutboundOut(body), promise: nil)
+            } else {
+                // The head goes on unchanged: head and body leave as the one slice they came in.
+                context.write(wrapOutboundOut(whole), promise: nil)
             }
             finish(exchange, context: context)
         case .body(let buffer):
@@ -636,7 +626,7 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
         case .switched(let head, let leftover):
             exchange.responseStarted = true
             exchange.replay = nil
-            guard exchange.isUpgrade else {
+            guard exchange.clientHead.isUpgrade else {
                 // A switch nobody asked for: nothing of it has reached the client yet.
                 exchange.closeConnection()
                 shared.logger.warning("ingress: a backend of \(exchange.backend.serviceKey) switched protocols unasked")
@@ -649,8 +639,9 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
         }
     }
 
-    /// The final response head has come: the head as the client gets it.
-    private func startResponse(_ head: ResponseFramer.Head, _ exchange: Exchange) -> ByteBuffer {
+    /// The final response head has come: the head as the client gets it, nil when that is the
+    /// head as received.
+    private func startResponse(_ head: ResponseFramer.Head, _ exchange: Exchange) -> ByteBuffer? {
         exchange.responseStarted = true
         exchange.replay = nil
         exchange.responseKeepAlive = head.keepAlive && !head.endsWithClose
@@ -659,7 +650,8 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
         let version = exchange.clientHead.version
         let unwrapped = version == .http1_0 && head.chunked
         if head.endsWithClose || unwrapped { exchange.clientKeepAlive = false }
-        return ProxyHeaders.clientResponse(head, version: version, keepAlive: exchange.clientKeepAlive, unwrapped: unwrapped)
+        return ProxyHeaders.rewrittenResponse(
+            head, version: version, keepAlive: exchange.clientKeepAlive, unwrapped: unwrapped)
     }
 
     /// The response is complete: the backend connection goes back to the pool if both sides of
@@ -668,7 +660,7 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
         if let connection = exchange.connection {
             exchange.connection = nil
             connection.delegate = nil
-            if exchange.requestSent && exchange.responseKeepAlive && !exchange.isUpgrade {
+            if exchange.requestSent && exchange.responseKeepAlive && !exchange.clientHead.isUpgrade {
                 pool.put(connection)
             } else {
                 connection.close()
@@ -702,7 +694,7 @@ extension IngressConnectionHandler: BackendConnectionDelegate {
             close(context)
             return
         }
-        if exchange.reused, exchange.idempotent, let replay = exchange.replay {
+        if exchange.reused, exchange.clientHead.isIdempotent, let replay = exchange.replay {
             // A kept-alive connection the backend had closed: send the request again on a new one.
             exchange.buffered = replay
             exchange.requestSent = false

@@ -123,11 +123,18 @@ enum ProxyHeaders {
     static func clientResponse(
         _ head: ResponseFramer.Head, version: HTTPVersion, keepAlive: Bool, unwrapped: Bool = false
     ) -> ByteBuffer {
+        rewrittenResponse(head, version: version, keepAlive: keepAlive, unwrapped: unwrapped) ?? head.bytes
+    }
+
+    /// `clientResponse` when the head must change; nil when it goes on as received.
+    static func rewrittenResponse(
+        _ head: ResponseFramer.Head, version: HTTPVersion, keepAlive: Bool, unwrapped: Bool = false
+    ) -> ByteBuffer? {
         let informational = (100..<200).contains(head.status)
         if head.version == version, !head.hasHopByHop || head.status == 101, !unwrapped,
             informational || (keepAlive && version == .http1_1)
         {
-            return head.bytes
+            return nil
         }
         var parsed = parseResponseHead(head)
         if head.status == 101 {

@@ -118,9 +118,8 @@ struct RequestFramer {
             case .upgraded:
                 parts.append(.upgraded(buffer.readSlice(length: buffer.readableBytes)!))
             case .head:
-                if !body.hasPending { skipEmptyLines(&buffer) }
-                guard buffer.readableBytes > 0, var bytes = try gatherHead(&buffer) else { return }
-                // Blank lines split over reads reach the head (a lone CR was kept for the next read).
+                guard var bytes = try gatherHead(&buffer) else { return }
+                // Blank lines before a request line come in with it, or alone as an empty head.
                 skipEmptyLines(&bytes)
                 guard bytes.readableBytes > 0 else { continue }
                 let head = try Self.parseHead(bytes)

@@ -69,12 +69,6 @@ struct ResponseFramer {
     private var unwrapChunks = false
     private var body = BodyFramer(subject: "the backend's answer", strictLines: false, maxTrailerBytes: maxHeadBytes)
 
-    /// Whether a response is expected or being read.
-    var isReading: Bool {
-        if case .idle = state { return false }
-        return true
-    }
-
     /// Expects the response to the request just sent.
     mutating func expect(method: HTTPMethod, unwrapChunks: Bool) {
         state = .head
