@@ -105,8 +105,6 @@ extension JSONValue {
         member.value.write(to: &out, pretty: pretty, indent: indent + 2)
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func writeString(_ s: String, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { writeString(utf8: $0, to: &out) }
@@ -127,17 +125,12 @@ extension JSONValue {
         var run = 0
         for i in utf8.indices {
             let b = utf8[i]
-            if b >= 32 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") { continue }
+            if JSONText.isPlain(b) { continue }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
             run = i + 1
-            switch b {
-            case UInt8(ascii: "\""): out.append(92); out.append(34)
-            case UInt8(ascii: "\\"): out.append(92); out.append(92)
-            case 10: out.append(92); out.append(UInt8(ascii: "n"))
-            case 13: out.append(92); out.append(UInt8(ascii: "r"))
-            case 9: out.append(92); out.append(UInt8(ascii: "t"))
-            default:
-                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { escape in
+                let length = JSONText.writeEscape(b, at: escape.baseAddress!)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: escape[..<length]))
             }
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
@@ -416,20 +409,7 @@ private struct JSONBytes {
             base[count] = UInt8(ascii: "-")
             count += 1
         }
-        var magnitude = value.magnitude
-        var digits = 1
-        var rest = magnitude / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        var index = count + digits
-        repeat {
-            index -= 1
-            base[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
-            magnitude /= 10
-        } while magnitude > 0
-        count += digits
+        count += JSONText.writeDecimal(value.magnitude, at: base + count)
     }
 
     /// `text` as a JSON string (quoted, escaped as `JSONValue.appendQuoted` escapes), or as it is.
@@ -448,33 +428,70 @@ private struct JSONBytes {
             base[j] = UInt8(ascii: "\"")
             j += 1
             for b in utf8 {
-                if b >= 32 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                if JSONText.isPlain(b) {
                     base[j] = b
                     j += 1
-                    continue
+                } else {
+                    j += JSONText.writeEscape(b, at: base + j)
                 }
-                base[j] = 92
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): base[j + 1] = b
-                case 10: base[j + 1] = UInt8(ascii: "n")
-                case 13: base[j + 1] = UInt8(ascii: "r")
-                case 9: base[j + 1] = UInt8(ascii: "t")
-                default:
-                    base[j + 1] = UInt8(ascii: "u")
-                    base[j + 2] = 48
-                    base[j + 3] = 48
-                    base[j + 4] = JSONBytes.hex[Int(b >> 4)]
-                    base[j + 5] = JSONBytes.hex[Int(b & 15)]
-                    j += 4
-                }
-                j += 2
             }
             base[j] = UInt8(ascii: "\"")
             count = j + 1
         }
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+}
+
+/// The byte rules both JSON writers (`JSONBytes`, and `appendQuoted`/`appendDecimal` on byte
+/// arrays) share: which string bytes are escaped and how, and an integer's digits.
+private enum JSONText {
+    /// Whether `byte` goes into a JSON string as it is.
+    @inline(__always)
+    static func isPlain(_ byte: UInt8) -> Bool {
+        byte >= 32 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+    }
+
+    /// Writes the escape of a byte that is not plain at `out` (room for 6 bytes); returns its length.
+    @inline(__always)
+    static func writeEscape(_ byte: UInt8, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\\")
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out[1] = byte
+        case 10: out[1] = UInt8(ascii: "n")
+        case 13: out[1] = UInt8(ascii: "r")
+        case 9: out[1] = UInt8(ascii: "t")
+        default:
+            out[1] = UInt8(ascii: "u")
+            out[2] = 48
+            out[3] = 48
+            out[4] = hexDigit(byte >> 4)
+            out[5] = hexDigit(byte & 15)
+            return 6
+        }
+        return 2
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
+
+    /// Writes the decimal digits of `magnitude` at `out` (room for 20 bytes); returns how many.
+    @inline(__always)
+    static func writeDecimal<T: UnsignedInteger>(_ magnitude: T, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        var value = UInt64(magnitude)
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var index = digits
+        repeat {
+            index -= 1
+            out[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
+            value /= 10
+        } while value > 0
+        return digits
+    }
 }
 
 extension Array where Element == UInt8 {
@@ -482,22 +499,15 @@ extension Array where Element == UInt8 {
     /// String (the scheduler's decision record holds a few hundred numbers, nearly all below 1000).
     public mutating func appendDecimal(_ value: Int) {
         if value < 0 { append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        if magnitude < 1000 {
-            if magnitude >= 100 { append(UInt8(truncatingIfNeeded: 48 + magnitude / 100)) }
-            if magnitude >= 10 { append(UInt8(truncatingIfNeeded: 48 + magnitude / 10 % 10)) }
-            append(UInt8(truncatingIfNeeded: 48 + magnitude % 10))
+        let magnitude = value.magnitude
+        if magnitude < 10 {
+            append(UInt8(truncatingIfNeeded: 48 + magnitude))
             return
         }
-        // 20 digits hold UInt64.max; written backwards into a fixed buffer, then copied.
+        // 20 digits hold UInt64.max.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var index = 20
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
+            let digits = JSONText.writeDecimal(magnitude, at: buffer.baseAddress!)
+            append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<digits]))
         }
     }
 }

@@ -55,6 +55,21 @@ import Testing
         #expect(JSONValue.object(many).serializedString() == "{" + sorted + "}")
     }
 
+    /// The byte-array writers give what the serializer gives.
+    @Test func byteArrayWritersMatchTheSerializer() {
+        for text in ["", "plain", "a\"b\\c\nd\re\tf\u{0}\u{1F}g/é", "x\u{7}y"] {
+            var out: [UInt8] = []
+            JSONValue.appendQuoted(text, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == JSONValue.string(text).serializedString())
+        }
+        for number in [0, 7, 10, 99, 100, 999, 1000, 123_456_789, -1, -1000, Int.max, Int.min + 1] {
+            var out: [UInt8] = []
+            out.appendDecimal(number)
+            #expect(String(decoding: out, as: UTF8.self) == String(number))
+            #expect(JSONValue.int(Int64(number)).serializedString() == String(number))
+        }
+    }
+
     @Test func unicodeRoundTrips() throws {
         let value: JSONValue = ["name": "héllo wörld 日本 🚀"]
         #expect(try JSONValue.parse(value.serializedString()) == value)
