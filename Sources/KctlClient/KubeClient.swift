@@ -33,6 +33,9 @@ public final class KubeClient: Sendable {
             // Watches hold a connection each; controllers and agents open many at once.
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
             configuration.timeout.connect = .seconds(5)
+            // No tracer is ever bootstrapped here; the default no-op one still builds a span and
+            // its attributes for every request (about 5% of `kctl apply`'s CPU).
+            configuration.tracing.tracer = nil
             self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             self.ownsHTTPClient = true
         }
