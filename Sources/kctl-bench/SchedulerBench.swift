@@ -86,12 +86,15 @@ struct SchedulerBench: AsyncParsableCommand {
                     throw error
                 }
             }
+            var probeTime = Duration.zero  // the probe runs in this process: what it costs is counted below
             var allCreated: ContinuousClock.Instant?
             var lastReport = ContinuousClock.now
             while probe.bound.count < total {
                 try await Task.sleep(for: .milliseconds(10))
                 if let error = postingFailed.withLock({ $0 }) { throw error }
+                let polling = ContinuousClock.now
                 try probe.poll()
+                probeTime += ContinuousClock.now - polling
                 if allCreated == nil && probe.created.count >= total { allCreated = .now }
                 if ContinuousClock.now - lastReport > .seconds(5) {
                     progress("  \(probe.created.count) pods created, \(probe.bound.count)/\(total) bound")
@@ -114,7 +117,8 @@ struct SchedulerBench: AsyncParsableCommand {
                 String(
                     format: "  CPU: %.2f s in this process (kctld and the probe), %.2f s in kctl apply (%.2f ms a pod together)",
                     cpu.own - cpuBefore.own, cpu.children - cpuBefore.children,
-                    (cpu.own - cpuBefore.own + cpu.children - cpuBefore.children) * 1000 / Double(total)))
+                    (cpu.own - cpuBefore.own + cpu.children - cpuBefore.children) * 1000 / Double(total))
+                    + ", of which the probe's polls \(Self.seconds(probeTime))")
             let sizes = try probe.sizes(after: before)
             progress("  a stored pod is \(sizes.pod) bytes; the writes logged \(sizes.changes >> 20) MiB")
             let seconds = (end - start).seconds
