@@ -189,7 +189,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "KctlModelTests", dependencies: ["KctlModel"]),
+        .testTarget(name: "KctlModelTests", dependencies: ["KctlModel", "KctlTestSupport"]),
         .testTarget(name: "KctlStoreTests", dependencies: ["KctlStore", "KctlModel", "KctlTestSupport"]),
         .testTarget(
             name: "KctlControllerRuntimeTests",
@@ -235,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "KctlProxyTests",
             dependencies: [
-                "KctlProxy", "KctlModel", "KctlStore", "KctlControllerRuntime",
+                "KctlProxy", "KctlModel", "KctlStore", "KctlControllerRuntime", "KctlTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ]),

@@ -95,7 +95,10 @@ import Testing
                 return (status, status >= 300 ? KubeClient.error(status: status, body: bytes) : nil)
             }
             #expect(try await post(#"{"name":"m","value":"NaN"}"#).error?.causes.map(\.field) == ["value"])
-            #expect(try await post(#"{"name":"m","value":1e999}"#).error?.causes.map(\.field) == ["value"])
+            // A number no double holds is refused as the body is read, as Go's decoder does.
+            let huge = try await post(#"{"name":"m","value":1e999}"#).error
+            #expect(huge?.reason == .badRequest)
+            #expect(huge?.message.contains("number '1e999' is out of range") == true, "\(huge?.message ?? "")")
             #expect(try await post(#"{"name":"m"}"#).error?.causes.map(\.reason) == ["FieldValueRequired"])
             let many = try await post(#"{"name":"","value":true,"pod":"web-1","selector":"app=web","labels":{"k":1},"extra":0}"#)
             #expect(many.status == 422)

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import KctlTestSupport
 import NIOHTTP1
 import Testing
 
@@ -9,60 +10,8 @@ import Testing
 /// would take kctld down), and must come out the same however the reads split them. Framing that
 /// depends on where a read ended is how one parser comes to see a different request than the next.
 @Suite struct FramerFuzzTests {
-    /// A fixed-seed generator, so that a failure names an input that can be read again.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Bytes that mean something to an HTTP/1.1 framer.
-    static let telling = Array("\r\n:; \t,0123456789abcdefABCDEF-=\"".utf8) + [0x00, 0x7F, 0x80, 0xFF]
-
-    /// `seed` with one to three random edits: a byte changed or inserted, a byte or a run deleted,
-    /// a run repeated.
-    static func mutated(_ seed: [UInt8], _ random: inout Generator) -> [UInt8] {
-        var bytes = seed
-        for _ in 0..<Int.random(in: 1...3, using: &random) {
-            let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &random)
-            let byte =
-                Bool.random(using: &random) ? telling.randomElement(using: &random)! : UInt8.random(in: 0...255, using: &random)
-            switch Int.random(in: 0..<5, using: &random) {
-            case 0 where !bytes.isEmpty: bytes[at] = byte
-            case 1: bytes.insert(byte, at: at)
-            case 2 where !bytes.isEmpty: bytes.remove(at: at)
-            case 3 where !bytes.isEmpty:
-                bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...8, using: &random)))
-            default:
-                let run = bytes[at..<min(bytes.count, at + Int.random(in: 1...12, using: &random))]
-                bytes.insert(contentsOf: run, at: at)
-            }
-        }
-        return bytes
-    }
-
-    /// Read sizes: all at once, a byte at a time, or random pieces of up to 16 bytes.
-    static func splits(_ count: Int, _ style: Int, _ random: inout Generator) -> [Int] {
-        switch style {
-        case 0: return [max(count, 1)]
-        case 1: return Array(repeating: 1, count: max(count, 1))
-        default:
-            var sizes: [Int] = []
-            var left = count
-            while left > 0 {
-                let size = min(left, Int.random(in: 1...16, using: &random))
-                sizes.append(size)
-                left -= size
-            }
-            return sizes.isEmpty ? [1] : sizes
-        }
-    }
+    static let telling = "\r\n:; \t,0123456789abcdefABCDEF-=\""
 
     /// The input and the parts only one of the two reads made.
     static func mismatch(_ bytes: [UInt8], _ seed: Int, _ round: Int, _ whole: [String], _ split: [String]) -> Comment {
@@ -138,14 +87,12 @@ import Testing
 
     @Test(arguments: 0..<FramerFuzzTests.requests.count)
     func mutatedRequestsFrameTheSameHoweverTheyAreSplit(seedIndex: Int) {
-        var random = Generator(state: 0x6b63_746c + UInt64(seedIndex))
-        let seed = Array(Self.requests[seedIndex].utf8)
+        var random = ByteMutator(seed: 0x6b63_746c + UInt64(seedIndex), telling: Self.telling)
         var mismatches = 0
-        for round in 0..<600 {
-            let bytes = round == 0 ? seed : Self.mutated(seed, &random)
-            let whole = Self.readRequests(bytes, sizes: Self.splits(bytes.count, 0, &random))
+        for (round, bytes) in random.variants(of: Self.requests[seedIndex], count: 600).enumerated() {
+            let whole = Self.readRequests(bytes, sizes: random.splits(bytes.count, style: 0))
             for style in 1...2 {
-                let split = Self.readRequests(bytes, sizes: Self.splits(bytes.count, style, &random))
+                let split = Self.readRequests(bytes, sizes: random.splits(bytes.count, style: style))
                 if split != whole, mismatches < 3 {
                     mismatches += 1
                     Issue.record(Self.mismatch(bytes, seedIndex, round, whole, split))
@@ -219,16 +166,14 @@ import Testing
 
     @Test(arguments: 0..<FramerFuzzTests.responses.count)
     func mutatedResponsesFrameTheSameHoweverTheyAreSplit(seedIndex: Int) {
-        var random = Generator(state: 0x7265_7370 + UInt64(seedIndex))
+        var random = ByteMutator(seed: 0x7265_7370 + UInt64(seedIndex), telling: Self.telling)
         let seed = Self.responses[seedIndex]
-        let seedBytes = Array(seed.text.utf8)
         var mismatches = 0
-        for round in 0..<600 {
-            let bytes = round == 0 ? seedBytes : Self.mutated(seedBytes, &random)
+        for (round, bytes) in random.variants(of: seed.text, count: 600).enumerated() {
             func read(_ style: Int) -> [String] {
                 Self.readResponse(
                     bytes, method: seed.method, unwrapChunks: seed.unwrapChunks, close: seed.close,
-                    sizes: Self.splits(bytes.count, style, &random))
+                    sizes: random.splits(bytes.count, style: style))
             }
             let whole = read(0)
             for style in 1...2 {

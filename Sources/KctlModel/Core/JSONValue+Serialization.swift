@@ -339,9 +339,39 @@ private struct JSONParser {
             return .int(bytes[start] == UInt8(ascii: "-") ? -value : value)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard Self.isNumber(bytes[start..<index]) else {
+            throw JSONParseError(offset: start, reason: "invalid number '\(text)'")
+        }
         if isInteger, let i = Int64(text) { return .int(i) }
-        guard let d = Double(text), text != "-" else { throw JSONParseError(offset: start, reason: "invalid number '\(text)'") }
+        // A finite double or nothing: infinity has no JSON form and would be written back as null.
+        guard let d = Double(text), d.isFinite else {
+            throw JSONParseError(offset: start, reason: "number '\(text)' is out of range")
+        }
         return .double(d)
+    }
+
+    /// RFC 8259's number grammar, `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, which
+    /// is stricter than what `Double` and `Int64` accept (`01`, `1.`, `1e+`).
+    private static func isNumber(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var i = bytes.startIndex
+        func digits() -> Int {
+            let from = i
+            while i < bytes.endIndex, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
+            return i - from
+        }
+        if i < bytes.endIndex, bytes[i] == UInt8(ascii: "-") { i += 1 }
+        let integer = digits()
+        guard integer == 1 || (integer > 1 && bytes[i - integer] != UInt8(ascii: "0")) else { return false }
+        if i < bytes.endIndex, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { return false }
+        }
+        if i < bytes.endIndex, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.endIndex, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == bytes.endIndex
     }
 }
 
