@@ -1,23 +1,18 @@
+import KctlModel
+
 /// Random edits of sample inputs for the parsers' fuzz tests, from a fixed seed so that a failure
 /// names an input that can be made again. Each parser test says which bytes mean something to it.
 public struct ByteMutator: RandomNumberGenerator {
-    private var state: UInt64
+    private var random: SplitMix64
     /// Bytes an edit favours: those the parser under test treats specially.
     public let telling: [UInt8]
 
     public init(seed: UInt64, telling: some StringProtocol) {
-        state = seed
+        random = SplitMix64(seed: seed)
         self.telling = Array(telling.utf8) + [0x00, 0x7F, 0x80, 0xFF]
     }
 
-    /// SplitMix64.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { random.next() }
 
     /// `seed` with one to three random edits: a byte changed or inserted, a byte or a run
     /// deleted, a run repeated.
