@@ -36,9 +36,13 @@ public struct ByteMutator: RandomNumberGenerator {
     }
 
     /// `seed` as it is, then `count - 1` random edits of it.
+    public mutating func variants(of seed: [UInt8], count: Int) -> [[UInt8]] {
+        [seed] + (1..<max(count, 1)).map { _ in mutated(seed) }
+    }
+
+    /// `variants(of:count:)` of a text's UTF-8 bytes.
     public mutating func variants(of seed: String, count: Int) -> [[UInt8]] {
-        let bytes = Array(seed.utf8)
-        return [bytes] + (1..<max(count, 1)).map { _ in mutated(bytes) }
+        variants(of: Array(seed.utf8), count: count)
     }
 
     /// Read sizes for `count` bytes: all at once (style 0), a byte at a time (1), or random
