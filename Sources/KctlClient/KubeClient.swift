@@ -57,6 +57,10 @@ public final class KubeClient: Sendable {
             throw StatusError.badRequest(
                 "invalid server address \"\(server)\": expected a URL like http://127.0.0.1:6440")
         }
+        // The HTTP client traps on a port that does not fit 16 bits.
+        if let port = url.port, !(0...65535).contains(port) {
+            throw StatusError.badRequest("invalid server address \"\(server)\": port \(port) is not in 0-65535")
+        }
         return text
     }
 
@@ -67,6 +71,11 @@ public final class KubeClient: Sendable {
         method: HTTPMethod, path: String, body: [UInt8]? = nil, contentType: String? = nil,
         accept: String = "application/json"
     ) async throws -> (status: Int, body: [UInt8]) {
+        // Appended to the server address, anything but an absolute path would change where the
+        // request goes (`0/api` after `http://host:6440` is port 64400).
+        guard path.hasPrefix("/") else {
+            throw StatusError.badRequest("invalid request path \"\(path)\": it must start with /")
+        }
         var request = HTTPClientRequest(url: server + path)
         request.method = method
         request.headers.add(name: "Accept", value: accept)

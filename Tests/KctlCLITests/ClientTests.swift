@@ -112,6 +112,17 @@ import Testing
         #expect(throws: StatusError.self) { try ServerAddress.resolve(flag: "127.0.0.1:6440", environment: [:]) }
         #expect(throws: StatusError.self) { try ServerAddress.resolve(flag: "ftp://h:1", environment: [:]) }
         #expect(throws: StatusError.self) { try KubeClient(server: "http://") }
+        // A port beyond 16 bits used to trap in the HTTP client (`kctl --server http://127.0.0.1:99999`).
+        #expect(throws: StatusError.self) { try KubeClient(server: "http://127.0.0.1:99999") }
+        #expect(throws: StatusError.self) { try ServerAddress.resolve(flag: "http://127.0.0.1:70000", environment: [:]) }
+    }
+
+    /// A request path is appended to the server address: one without its leading slash would
+    /// change the address itself (`0/api` after port 6440 is port 64400), so it is refused.
+    @Test func requestPathsMustBeAbsolute() async throws {
+        let client = try KubeClient(server: "http://127.0.0.1:1")
+        await #expect(throws: StatusError.self) { try await client.raw(method: "GET", path: "0/api") }
+        try await client.shutdown()
     }
 }
 
