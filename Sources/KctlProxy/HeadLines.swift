@@ -75,6 +75,13 @@ enum HeadLines {
         return length
     }
 
+    /// A comma-separated field value's elements (`Connection`, `Transfer-Encoding`,
+    /// `X-Forwarded-For`), each without the spaces and tabs around it; one that holds only
+    /// whitespace comes out empty.
+    static func listElements(_ value: some Collection<UInt8>) -> [String] {
+        String(decoding: value, as: UTF8.self).split(separator: ",").map { $0.trimmingSpaces() }
+    }
+
     /// Where a line's content ends: before its CRLF (or with lenient lines, a bare LF).
     static func contentEnd(
         _ raw: UnsafeRawBufferPointer, lineStart: Int, end: Int, subject: String, strictLines: Bool

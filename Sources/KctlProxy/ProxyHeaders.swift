@@ -170,9 +170,9 @@ enum ProxyHeaders {
     }
 
     /// Whether a `Transfer-Encoding` value's last coding is `chunked`.
-    static func endsWithChunked(_ value: String) -> Bool {
-        guard let last = value.split(separator: ",").last else { return false }
-        return equalIgnoringCase(last.trimmingSpaces(), "chunked")
+    static func endsWithChunked(_ value: some Collection<UInt8>) -> Bool {
+        guard let last = HeadLines.listElements(value).last else { return false }
+        return equalIgnoringCase(last, "chunked")
     }
 
     /// Writes a response head in HTTP/1.x form.

@@ -188,8 +188,8 @@ struct RequestFramer {
                     head.upgrade.append(String(decoding: value, as: UTF8.self))
                 case 10 where ProxyHeaders.equalIgnoringCase(name, "connection"):
                     head.dropsHeaders = true
-                    for token in String(decoding: value, as: UTF8.self).split(separator: ",") {
-                        let token = token.trimmingSpaces().lowercased()
+                    for token in HeadLines.listElements(value) {
+                        let token = token.lowercased()
                         switch token {
                         case "close": close = true
                         case "keep-alive": keepAlive = true
@@ -202,10 +202,7 @@ struct RequestFramer {
                     head.contentLength = try HeadLines.contentLength(value, earlier: head.contentLength, subject: "the request")
                 case 15 where ProxyHeaders.equalIgnoringCase(name, "x-forwarded-for"):
                     head.dropsHeaders = true
-                    for entry in String(decoding: value, as: UTF8.self).split(separator: ",") {
-                        let entry = entry.trimmingSpaces()
-                        if !entry.isEmpty { head.forwardedFor.append(entry) }
-                    }
+                    head.forwardedFor += HeadLines.listElements(value).filter { !$0.isEmpty }
                 case 16 where ProxyHeaders.equalIgnoringCase(name, "x-forwarded-host"),
                     17 where ProxyHeaders.equalIgnoringCase(name, "x-forwarded-proto"):
                     head.dropsHeaders = true
@@ -272,7 +269,7 @@ struct RequestFramer {
         guard head.contentLength == nil else {
             throw Error(description: "the request has both Content-Length and Transfer-Encoding")
         }
-        let codings = String(decoding: value, as: UTF8.self).split(separator: ",").map { $0.trimmingSpaces() }
+        let codings = HeadLines.listElements(value)
         guard let last = codings.last, ProxyHeaders.equalIgnoringCase(last, "chunked") else {
             throw Error(description: "the request's Transfer-Encoding does not end with chunked")
         }

@@ -195,11 +195,11 @@ struct ResponseFramer {
             head.contentLength = try HeadLines.contentLength(value, earlier: head.contentLength, subject: "the backend's answer")
         case 17 where ProxyHeaders.equalIgnoringCase(name, "transfer-encoding"):
             head.transferEncoded = true
-            head.chunked = ProxyHeaders.endsWithChunked(String(decoding: value, as: UTF8.self))
+            head.chunked = ProxyHeaders.endsWithChunked(value)
         case 10 where ProxyHeaders.equalIgnoringCase(name, "connection"):
             head.hasHopByHop = true
-            for token in String(decoding: value, as: UTF8.self).split(separator: ",") {
-                switch token.trimmingSpaces().lowercased() {
+            for token in HeadLines.listElements(value) {
+                switch token.lowercased() {
                 case "close": head.keepAlive = false
                 case "keep-alive": head.keepAlive = true
                 default: break
