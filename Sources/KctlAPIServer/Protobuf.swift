@@ -1,17 +1,23 @@
 import Foundation
 import KctlModel
 
-/// kubectl's typed clients (`kubectl create namespace|configmap|secret`) send their body as
-/// Kubernetes protobuf: the magic `k8s\0`, then a `runtime.Unknown` wrapping the type and the
-/// object's own message. This decodes exactly those three kinds into the JSON the rest of the
-/// server handles; every other kind is a 415 asking for JSON, never a guess.
+/// kubectl's typed clients (`kubectl create namespace|configmap|secret|deployment|service|ingress`)
+/// send their body as Kubernetes protobuf: the magic `k8s\0`, then a `runtime.Unknown` wrapping
+/// the type and the object's own message. This decodes exactly those kinds into the JSON the rest
+/// of the server handles; every other kind is a 415 asking for JSON, never a guess.
 ///
 /// Hand-written for these few messages: field numbers from the Kubernetes `generated.proto`
-/// files, unknown fields skipped by wire type. Server-owned metadata (uid, resourceVersion,
-/// timestamps, managedFields) is not read: a create drops it anyway.
+/// files. Namespace, ConfigMap and Secret skip unknown fields by wire type; the workload kinds are
+/// read through `ProtoSchema` tables, which refuse what they do not decode. Server-owned metadata
+/// (uid, resourceVersion, timestamps, managedFields) is not read: a create drops it anyway.
 enum ProtobufBody {
     static let mediaType = "application/vnd.kubernetes.protobuf"
-    static let decodedKinds = ["Namespace", "ConfigMap", "Secret"]
+    static let decodedKinds = ["v1 Namespace", "v1 ConfigMap", "v1 Secret", "v1 Service", "apps/v1 Deployment", "networking.k8s.io/v1 Ingress"]
+
+    /// The kinds read through a `ProtoSchema`, by apiVersion and kind.
+    static let schemas: [String: ProtoSchema] = [
+        "v1 Service": .service, "apps/v1 Deployment": .deployment, "networking.k8s.io/v1 Ingress": .ingress,
+    ]
 
     /// Whether a Content-Type names Kubernetes protobuf (parameters ignored).
     static func isProtobuf(_ contentType: String?) -> Bool {
@@ -53,8 +59,11 @@ enum ProtobufBody {
         case ("v1", "ConfigMap"): try decodeConfigMap(raw, into: &object)
         case ("v1", "Namespace"): try decodeNamespace(raw, into: &object)
         default:
-            throw unsupported(
-                "protobuf bodies are decoded only for v1 \(decodedKinds.joined(separator: ", ")); send \(apiVersion) \(kind) as application/json (kubectl create -f or apply -f do)")
+            guard let schema = schemas["\(apiVersion) \(kind)"] else {
+                throw unsupported(
+                    "protobuf bodies are decoded only for \(decodedKinds.joined(separator: ", ")); send \(apiVersion) \(kind) as application/json (kubectl create -f or apply -f do)")
+            }
+            object.merge(try schema.decode(raw, path: "")) { kept, _ in kept }
         }
         return .object(object)
     }
@@ -129,7 +138,7 @@ enum ProtobufBody {
     // MARK: Shared messages
 
     /// ObjectMeta's client-set fields; empty strings (always written by Go) are left out.
-    private static func objectMeta(_ raw: ArraySlice<UInt8>) throws -> JSONValue {
+    static func objectMeta(_ raw: ArraySlice<UInt8>) throws -> JSONValue {
         var meta: [String: JSONValue] = [:]
         var labels: [String: JSONValue] = [:]
         var annotations: [String: JSONValue] = [:]

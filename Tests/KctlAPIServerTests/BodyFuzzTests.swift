@@ -47,7 +47,10 @@ import Testing
     @Test func editedProtobufBodiesDecodeOrFail() {
         var random = ByteMutator(seed: 0x7072_6f74, telling: "\u{0a}\u{12}\u{1a}\u{22}\u{2a}\u{08}\u{80}\u{7f}")
         var decoded = 0
-        for seed in [ProtobufTests.kubectlSecret, ProtobufTests.kubectlNamespace] {
+        for seed in [
+            ProtobufTests.kubectlSecret, ProtobufTests.kubectlNamespace, ProtobufTests.kubectlDeployment,
+            ProtobufTests.kubectlService, ProtobufTests.kubectlIngress,
+        ] {
             for bytes in random.variants(of: seed, count: 3000) where (try? ProtobufBody.decode(bytes)) != nil {
                 decoded += 1
             }

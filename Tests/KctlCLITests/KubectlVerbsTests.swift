@@ -53,10 +53,40 @@ struct KubectlVerbsTests {
             #expect(again.stderr.contains("Error from server (AlreadyExists): namespaces \"dev\" already exists"), "\(again)")
             let secretAgain = try await k.run(["create", "secret", "generic", "s", "-n", "dev", "--from-literal=a=b"])
             #expect(secretAgain.stderr.contains("secrets \"s\" already exists"), "\(secretAgain)")
-            // A kind whose protobuf we do not decode: a clear 415, not a crash.
-            let deployment = try await k.run(["create", "deployment", "d", "--image=none"])
-            #expect(deployment.exitCode == 1)
-            #expect(deployment.stderr.contains("protobuf bodies are decoded only for v1"), "\(deployment)")
+        }
+    }
+
+    /// `kubectl create deployment|service|ingress` send protobuf too; what they create is what
+    /// `kubectl create -f` of the same object would have.
+    @Test func createDeploymentServiceAndIngress() async throws {
+        try await withKubectl { k in
+            let created = try await k.ok([
+                "create", "deployment", "web", "--image=kctl-demo", "--replicas=0", "--port=8080", "--",
+                "kctl-demo", "http-echo",
+            ])
+            #expect(created.stdout == "deployment.apps/web created\n")
+            #expect(try await k.ok(["create", "service", "clusterip", "web", "--tcp=80:8080"]).stdout == "service/web created\n")
+            #expect(
+                try await k.ok(["create", "ingress", "web", "--class=kctl", "--rule=shop.test/web*=web:80,tls=cert"]).stdout
+                    == "ingress.networking.k8s.io/web created\n")
+            let client = k.daemon.client
+            let deployment = try await client.get(.deployment, namespace: "default", name: "web")
+            #expect(deployment.spec?["replicas"] == 0)
+            #expect(deployment.spec?["selector"] == ["matchLabels": ["app": "web"]])
+            let container = deployment.spec?["template"]?["spec"]?["containers"]?.arrayValue?.first
+            #expect(container?["command"] == ["kctl-demo", "http-echo"])
+            #expect(container?["ports"] == [["containerPort": 8080, "protocol": "TCP"]])
+            let service = try await client.get(.service, namespace: "default", name: "web")
+            #expect(service.spec?["ports"] == [["name": "80-8080", "port": 80, "protocol": "TCP", "targetPort": 8080]])
+            #expect(service.spec?["selector"] == ["app": "web"])
+            let ingress = try await client.get(.ingress, namespace: "default", name: "web")
+            #expect(ingress.spec?["ingressClassName"] == "kctl")
+            #expect(ingress.spec?["tls"] == [["hosts": ["shop.test"], "secretName": "cert"]])
+            let rule = ingress.spec?["rules"]?.arrayValue?.first
+            #expect(rule?["host"] == "shop.test")
+            #expect(
+                rule?["http"]?["paths"]
+                    == [["path": "/web", "pathType": "Prefix", "backend": ["service": ["name": "web", "port": ["number": 80]]]]])
         }
     }
 
