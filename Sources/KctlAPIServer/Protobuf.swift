@@ -12,7 +12,9 @@ import KctlModel
 /// (uid, resourceVersion, timestamps, managedFields) is not read: a create drops it anyway.
 enum ProtobufBody {
     static let mediaType = "application/vnd.kubernetes.protobuf"
-    static let decodedKinds = ["v1 Namespace", "v1 ConfigMap", "v1 Secret", "v1 Service", "apps/v1 Deployment", "networking.k8s.io/v1 Ingress"]
+    static let decodedKinds = [
+        "v1 Namespace", "v1 ConfigMap", "v1 Secret", "v1 Service", "apps/v1 Deployment", "networking.k8s.io/v1 Ingress",
+    ]
 
     /// The kinds read through a `ProtoSchema`, by apiVersion and kind.
     static let schemas: [String: ProtoSchema] = [

@@ -74,7 +74,8 @@ struct ProtoSchema: Sendable {
                 let (key, entry) = try mapEntry(value.bytes())
                 let member: JSONValue
                 if case .quantityMap = field.kind {
-                    member = .string(try ProtoSchema.quantity.decode(entry, path: "\(fieldPath).\(key)")["string"]?.stringValue ?? "")
+                    let quantity = try ProtoSchema.quantity.decode(entry, path: "\(fieldPath).\(key)")
+                    member = .string(quantity["string"]?.stringValue ?? "")
                 } else {
                     member = .string(String(decoding: entry, as: UTF8.self))
                 }

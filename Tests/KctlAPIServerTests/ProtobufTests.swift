@@ -182,7 +182,8 @@ import Testing
         let quantity = { (name: String, value: String) in P.message(1, P.string(1, name) + P.message(2, P.string(1, value))) }
         let probe = P.message(1, P.message(2, P.string(1, "/healthz") + P.message(2, P.varint(1, 1) + P.string(3, "http"))))
             + P.varint(4, 5)
-        let container = P.string(1, "main") + P.message(8, quantity("cpu", "250m") + P.message(2, P.string(1, "memory") + P.message(2, P.string(1, "64Mi"))))
+        let resources = quantity("cpu", "250m") + P.message(2, P.string(1, "memory") + P.message(2, P.string(1, "64Mi")))
+        let container = P.string(1, "main") + P.message(8, resources)
             + P.message(11, probe) + P.message(7, P.string(1, "MODE") + P.string(2, ""))
         let spec = P.message(2, container) + P.varint(4, UInt64(bitPattern: -1))
         let body = P.message(1, P.string(1, "p")) + P.message(2, P.message(3, P.message(2, spec)))
