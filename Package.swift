@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "KctlModel", "KctlStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -142,6 +143,7 @@ let package = Package(
                 "KctlModel", "KctlStore", "KctlAPIServer", "KctlClient",
                 "KctlControllerRuntime", "KctlControllers", "KctlScheduler", "KctlAgent", "KctlProxy", "KctlMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -59,6 +59,10 @@ int kctl_eventfd(void) {
     return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
+int kctl_pipe(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
+
 int kctl_capture_pipe(int fds[2]) {
     if (pipe2(fds, O_CLOEXEC) != 0) return -1;
     fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);

@@ -22,6 +22,8 @@ public struct APIServer: HTTPResponder {
     let nodeAdministration: (any NodeAdministration)?
     /// The metrics pipeline's samples (custom and external metrics APIs, pushes); nil answers 503.
     let metricSamples: (any MetricSamplesProvider)?
+    /// Runs `kubectl exec` commands; nil answers 503.
+    let podExec: (any PodExecutor)?
     /// Makes each Service write that assigns a cluster IP or node ports one step (see `ServiceAllocation`).
     let serviceAllocationLock = ServiceAllocationLock()
 
@@ -44,7 +46,7 @@ public struct APIServer: HTTPResponder {
         store: any Store, logger: Logger, settings: Settings = Settings(),
         metrics: (@Sendable () async -> String)? = nil, podLogs: (any PodLogSource)? = nil,
         resourceMetrics: (any ResourceMetricsSource)? = nil, nodeAdministration: (any NodeAdministration)? = nil,
-        metricSamples: (any MetricSamplesProvider)? = nil
+        metricSamples: (any MetricSamplesProvider)? = nil, podExec: (any PodExecutor)? = nil
     ) {
         self.store = store
         self.logger = logger
@@ -54,6 +56,7 @@ public struct APIServer: HTTPResponder {
         self.resourceMetrics = resourceMetrics
         self.nodeAdministration = nodeAdministration
         self.metricSamples = metricSamples
+        self.podExec = podExec
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -123,6 +126,12 @@ public struct APIServer: HTTPResponder {
         }
         if target.type == .pod, target.subresource == "log", request.method == .get {
             return try await podLog(target, query: query)
+        }
+        if target.type == .pod, target.subresource == "exec", request.method == .get || request.method == .post {
+            // Reached only when the request was not upgraded to a WebSocket (see `webSocketUpgrade`):
+            // the same checks, so that kubectl prints why, then Kubernetes' answer to a plain request.
+            _ = try await execRequest(target, query: query)
+            throw StatusError.badRequest("Upgrade request required")
         }
         if target.type == .pod, target.subresource == "eviction", request.method == .post {
             let body = try await readBody(&request)

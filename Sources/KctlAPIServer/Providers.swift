@@ -101,3 +101,51 @@ public protocol NodeAdministration: Sendable {
     func stop(node: String) async throws
     func start(node: String) async throws
 }
+
+/// What `kubectl exec` asks for: a command to run beside a container of a pod.
+public struct PodExecRequest: Sendable, Hashable {
+    public var namespace: String
+    public var pod: String
+    public var container: String
+    public var command: [String]
+
+    public init(namespace: String, pod: String, container: String, command: [String]) {
+        self.namespace = namespace
+        self.pod = pod
+        self.container = container
+        self.command = command
+    }
+}
+
+/// A started exec: its output streams, its stdin, and its end.
+public struct ExecSession: Sendable {
+    public var stdout: AsyncStream<[UInt8]>
+    public var stderr: AsyncStream<[UInt8]>
+    /// Queues bytes for the command's stdin.
+    public var write: @Sendable ([UInt8]) -> Void
+    /// Ends the command's stdin.
+    public var closeStdin: @Sendable () -> Void
+    /// Waits for the command to end: its exit code (128 + the signal when killed).
+    public var exitCode: @Sendable () async -> Int32
+    /// Kills the command (the client went away).
+    public var terminate: @Sendable () -> Void
+
+    public init(
+        stdout: AsyncStream<[UInt8]>, stderr: AsyncStream<[UInt8]>, write: @escaping @Sendable ([UInt8]) -> Void,
+        closeStdin: @escaping @Sendable () -> Void, exitCode: @escaping @Sendable () async -> Int32,
+        terminate: @escaping @Sendable () -> Void
+    ) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.write = write
+        self.closeStdin = closeStdin
+        self.exitCode = exitCode
+        self.terminate = terminate
+    }
+}
+
+/// Where `kubectl exec` commands run (the node agents' runtime).
+public protocol PodExecutor: Sendable {
+    /// Starts the command; throws a `StatusError` when the pod or container cannot take it.
+    func exec(_ request: PodExecRequest) async throws -> ExecSession
+}

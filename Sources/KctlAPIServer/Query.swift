@@ -2,6 +2,8 @@
 /// plain percent-decoder leaves alone, so this decodes both.
 struct Query {
     private var values: [String: String] = [:]
+    /// Every pair in order, for keys that repeat (`command=sh&command=-c`).
+    private var pairs: [(key: String, value: String)] = []
 
     init(_ raw: String?) {
         guard let raw else { return }
@@ -10,10 +12,14 @@ struct Query {
             let key = Query.decode(kv[0])
             let value = kv.count > 1 ? Query.decode(kv[1]) : ""
             values[key] = value
+            pairs.append((key, value))
         }
     }
 
     subscript(key: String) -> String? { values[key] }
+
+    /// Every value given for `key`, in order.
+    func all(_ key: String) -> [String] { pairs.filter { $0.key == key }.map(\.value) }
 
     func bool(_ key: String) -> Bool {
         guard let v = values[key] else { return false }

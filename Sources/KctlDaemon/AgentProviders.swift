@@ -1,6 +1,8 @@
 import Foundation
+import Glibc
 import KctlAPIServer
 import KctlAgent
+import KctlModel
 import KctlStore
 import ServiceLifecycle
 
@@ -13,6 +15,21 @@ struct RuntimeLogSource: PodLogSource {
             namespace: request.namespace, pod: request.pod, uid: request.uid, container: request.container,
             previous: request.previous, tailLines: request.tailLines, limitBytes: request.limitBytes,
             follow: request.follow)
+    }
+}
+
+/// `kubectl exec`: the command runs through the runtime, beside the container.
+struct RuntimeExecutor: PodExecutor {
+    let runtime: PodRuntime
+
+    func exec(_ request: PodExecRequest) async throws -> ExecSession {
+        let process = try await runtime.exec(
+            namespace: request.namespace, pod: request.pod, container: request.container, command: request.command)
+        guard let pipes = process.pipes else { throw StatusError.internalError("exec: the command has no pipes") }
+        return ExecSession(
+            stdout: pipes.stdout(), stderr: pipes.stderr(), write: { pipes.write($0) },
+            closeStdin: { pipes.closeStdin() }, exitCode: { await process.waitForExit().exitCode },
+            terminate: { process.signal(SIGKILL) })
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import KctlAPIServer
 import KctlAgent
 import KctlClient
@@ -46,9 +47,12 @@ public struct Daemon: Sendable {
             podLogs: controlPlane?.runtime.map { RuntimeLogSource(runtime: $0) },
             resourceMetrics: controlPlane?.runtime.map { RuntimeMetricsSource(runtime: $0) },
             nodeAdministration: controlPlane.map { AgentNodeAdministration(agents: $0.agents, store: store) },
-            metricSamples: controlPlane?.metrics)
+            metricSamples: controlPlane?.metrics, podExec: controlPlane?.runtime.map { RuntimeExecutor(runtime: $0) })
         let app = Application(
             responder: api,
+            server: .http1WebSocketUpgrade(
+                configuration: .init(ws: .init(maxFrameSize: 1 << 20)),
+                shouldUpgrade: { try await api.webSocketUpgrade($0, $1, $2) }),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "kctld"),
             services: services,
             onServerRunning: { channel in

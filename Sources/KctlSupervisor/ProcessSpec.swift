@@ -5,6 +5,9 @@ public enum ProcessOutput: Sendable, Hashable {
     /// stdout and stderr appended to one file.
     case file(String)
     case files(stdout: String, stderr: String)
+    /// stdin, stdout and stderr are pipes; the caller takes their other ends from
+    /// `SupervisedProcess.pipes` (`kubectl exec`). `standardInput` is then ignored.
+    case pipes
 }
 
 /// One process to start. The child gets exactly `environment` (nothing is inherited from the

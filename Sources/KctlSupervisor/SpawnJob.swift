@@ -40,6 +40,8 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
     private(set) var stderrFD: Int32 = -1
     /// The read end of the output pipe of `run`, non-blocking; taken by the supervisor thread.
     var captureFD: Int32 = -1
+    /// The parent's ends for `ProcessOutput.pipes`; taken by the supervisor thread.
+    var parentPipes: ProcessPipes?
     let captureLimit: Int
     var continuation: CheckedContinuation<SupervisedProcess, any Error>?
 
@@ -85,6 +87,10 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
     }
 
     private func openFDs(capture: Bool) throws {
+        if spec.output == .pipes, !capture {
+            try openPipes()
+            return
+        }
         stdinFD = try Self.open(spec.standardInput ?? "/dev/null", O_RDONLY)
         if capture {
             var ends: [Int32] = [-1, -1]
@@ -104,7 +110,31 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
         case .files(let out, let err):
             stdoutFD = try Self.open(out, O_WRONLY | O_APPEND | O_CREAT)
             stderrFD = try Self.open(err, O_WRONLY | O_APPEND | O_CREAT)
+        case .pipes:
+            break  // handled above
         }
+    }
+
+    /// Three pipes: the child's ends become its stdio at exec, the parent's are kept for the caller.
+    private func openPipes() throws {
+        var input: [Int32] = [-1, -1]
+        var output: [Int32] = [-1, -1]
+        var errors: [Int32] = [-1, -1]
+        guard kctl_pipe(&input) == 0 else { throw Self.setupError("pipe", Glibc.errno) }
+        guard kctl_pipe(&output) == 0 else {
+            let code = Glibc.errno
+            input.forEach { _ = close($0) }
+            throw Self.setupError("pipe", code)
+        }
+        guard kctl_pipe(&errors) == 0 else {
+            let code = Glibc.errno
+            (input + output).forEach { _ = close($0) }
+            throw Self.setupError("pipe", code)
+        }
+        stdinFD = input[0]
+        stdoutFD = output[1]
+        stderrFD = errors[1]
+        parentPipes = ProcessPipes(stdin: input[1], stdout: output[0], stderr: errors[0])
     }
 
     /// Closes the parent's copies of the child's stdio once it has forked (or failed to).

@@ -40,9 +40,13 @@ public final class SupervisedProcess: Sendable {
         }
     }
 
-    init(pid: Int32, startTime: UInt64) {
+    /// The parent's ends of its stdio, when spawned with `ProcessOutput.pipes`.
+    public let pipes: ProcessPipes?
+
+    init(pid: Int32, startTime: UInt64, pipes: ProcessPipes? = nil) {
         self.pid = pid
         self.startTime = startTime
+        self.pipes = pipes
     }
 
     /// Set once the main process has exited and its group is empty and reaped.

@@ -143,7 +143,8 @@ final class SupervisorLoop: @unchecked Sendable {  // confined to the supervisor
             continuation.resume(throwing: SpawnError(reason: .other, errno: code, description: "pidfd_open: \(errorText(code))"))
             return
         }
-        let process = SupervisedProcess(pid: pid, startTime: ProcSampler.startTime(pid: pid) ?? 0)
+        let process = SupervisedProcess(pid: pid, startTime: ProcSampler.startTime(pid: pid) ?? 0, pipes: job.parentPipes)
+        job.parentPipes = nil
         let entry = Entry(
             process: process, pidfd: pidfd, captureFD: job.captureFD, captureLimit: job.captureLimit, now: clock.now)
         job.captureFD = -1

@@ -198,6 +198,56 @@ struct KubectlVerbsTests {
         }
     }
 
+    /// `kubectl exec` (WebSocket, v5.channel.k8s.io) runs the command beside the container with
+    /// its environment and working directory; exit codes, stdin, errors and `kubectl cp` as kubectl
+    /// users know them.
+    @Test func execRunsCommandsBesideTheContainer() async throws {
+        try await withKubectl(controlLoops: true, nodes: 1, processes: true) { k in
+            let pod = """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: box
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: main
+                    image: none
+                    command: ["sh", "-c", "exec sleep 300"]
+                    env:
+                    - name: GREETING
+                      value: hello
+                """
+            try await k.ok(["apply", "-f", "-"], stdin: pod)
+            try await k.ok(["wait", "--for=condition=Ready", "pod/box", "--timeout=60s"], timeout: 90)
+
+            let run = try await k.ok(["exec", "box", "--", "sh", "-c", "echo $GREETING from $POD_NAME; echo oops >&2; pwd"])
+            let lines = run.stdout.split(separator: "\n")
+            #expect(lines.first == "hello from box", "\(run)")
+            #expect(lines.last?.hasSuffix("/work") == true, "\(run)")
+            #expect(run.stderr == "oops\n")
+
+            let failed = try await k.run(["exec", "box", "--", "sh", "-c", "exit 3"])
+            #expect(failed.exitCode == 3)
+            #expect(failed.stderr.contains("command terminated with exit code 3"), "\(failed)")
+
+            #expect(try await k.ok(["exec", "-i", "box", "--", "tr", "a-z", "A-Z"], stdin: "shout\n").stdout == "SHOUT\n")
+
+            let missing = try await k.run(["exec", "box", "--", "no-such-command"])
+            #expect(missing.exitCode == 1)
+            #expect(missing.stderr.contains("executable file not found in $PATH"), "\(missing)")
+            let container = try await k.run(["exec", "box", "-c", "nope", "--", "ls"])
+            #expect(container.stderr.contains("container nope is not valid for pod box"), "\(container)")
+
+            // kubectl cp is tar through exec.
+            let local = TestFiles.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: local) }
+            try "copied\n".write(toFile: local + "/note.txt", atomically: true, encoding: .utf8)
+            try await k.ok(["cp", local + "/note.txt", "box:note.txt"])
+            #expect(try await k.ok(["exec", "box", "--", "cat", "note.txt"]).stdout == "copied\n")
+        }
+    }
+
     // MARK: describe, nodes
 
     @Test func describeEveryDescribedKind() async throws {

@@ -19,6 +19,33 @@ import Testing
         }
     }
 
+    /// `ProcessOutput.pipes` (kubectl exec): stdin in, stdout and stderr apart, each ending at exit.
+    @Test func pipesCarryStdinStdoutAndStderr() async throws {
+        try await withSupervisor { supervisor in
+            let process = try await supervisor.spawn(
+                ProcessSpec(executable: "/bin/sh", arguments: ["-c", "tr a-z A-Z; echo done >&2; exit 4"], output: .pipes))
+            let pipes = try #require(process.pipes)
+            pipes.write(Array("quiet\n".utf8))
+            pipes.write(Array(repeating: UInt8(ascii: "x"), count: 200_000))
+            pipes.closeStdin()
+            async let out = collect(pipes.stdout())
+            async let err = collect(pipes.stderr())
+            let (stdout, stderr) = await (out, err)
+            #expect(stdout.count == 6 + 200_000)
+            #expect(String(decoding: stdout.prefix(6), as: UTF8.self) == "QUIET\n")
+            #expect(String(decoding: stderr, as: UTF8.self) == "done\n")
+            #expect(await process.waitForExit() == .exited(4))
+            // A stream taken twice is empty, not a second reader of the same pipe.
+            #expect(await collect(pipes.stdout()).isEmpty)
+        }
+    }
+
+    private func collect(_ stream: AsyncStream<[UInt8]>) async -> [UInt8] {
+        var bytes: [UInt8] = []
+        for await chunk in stream { bytes += chunk }
+        return bytes
+    }
+
     @Test func killNineIsNoticedWithoutPolling() async throws {
         try await withSupervisor { supervisor in
             let process = try await supervisor.spawn(ProcessSpec(executable: "/bin/sleep", arguments: ["100"]))

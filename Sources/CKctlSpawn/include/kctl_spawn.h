@@ -83,6 +83,9 @@ int kctl_list_pids(const char *path, pid_t *pids, int capacity);
 /// A non-blocking, close-on-exec eventfd (wakes the supervisor thread).
 int kctl_eventfd(void);
 
+/// pipe2(O_CLOEXEC), both ends blocking; 0, or -1 with errno.
+int kctl_pipe(int fds[2]);
+
 /// pipe2(O_CLOEXEC) with the read end non-blocking; 0, or -1 with errno.
 int kctl_capture_pipe(int fds[2]);
 
