@@ -143,7 +143,6 @@ let package = Package(
                 "KctlModel", "KctlStore", "KctlAPIServer", "KctlClient",
                 "KctlControllerRuntime", "KctlControllers", "KctlScheduler", "KctlAgent", "KctlProxy", "KctlMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import KctlAPIServer
 import KctlAgent
 import KctlClient
@@ -50,9 +49,7 @@ public struct Daemon: Sendable {
             metricSamples: controlPlane?.metrics, podExec: controlPlane?.runtime.map { RuntimeExecutor(runtime: $0) })
         let app = Application(
             responder: api,
-            server: .http1WebSocketUpgrade(
-                configuration: .init(ws: .init(maxFrameSize: 1 << 20)),
-                shouldUpgrade: { try await api.webSocketUpgrade($0, $1, $2) }),
+            server: api.httpServer,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "kctld"),
             services: services,
             onServerRunning: { channel in
