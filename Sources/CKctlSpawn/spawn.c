@@ -3,6 +3,7 @@
 // (argv, envp, the candidate paths, the fds) is prepared by the caller, no call below allocates,
 // and the child writes only to its own stack and to its `child_context`.
 #define _GNU_SOURCE
+#include <sys/ioctl.h>
 #include "kctl_spawn.h"
 
 #include <errno.h>
@@ -85,7 +86,11 @@ static int child(void *arg) {
         if (sig != SIGKILL && sig != SIGSTOP) reset_signal(sig);
     }
 
-    if (setpgid(0, 0) != 0) child_fail(context, KCTL_STAGE_SETUP, errno, -1);
+    if (req->controlling_tty) {
+        if (setsid() < 0) child_fail(context, KCTL_STAGE_SETUP, errno, -1);
+    } else if (setpgid(0, 0) != 0) {
+        child_fail(context, KCTL_STAGE_SETUP, errno, -1);
+    }
 
     if (req->die_with_parent) {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(context, KCTL_STAGE_SETUP, errno, -1);
@@ -101,6 +106,8 @@ static int child(void *arg) {
     if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
         child_fail(context, KCTL_STAGE_SETUP, errno, -1);
     }
+
+    if (req->controlling_tty && ioctl(0, TIOCSCTTY, 0) != 0) child_fail(context, KCTL_STAGE_SETUP, errno, -1);
 
     if (req->cwd != NULL && chdir(req->cwd) != 0) child_fail(context, KCTL_STAGE_CHDIR, errno, -1);
 

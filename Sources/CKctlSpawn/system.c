@@ -1,6 +1,7 @@
 // Small Linux calls for the supervisor thread that are awkward or impossible to write in Swift
 // (packed structs, variadic prctl, readdir's fixed-size name).
 #define _GNU_SOURCE
+#include <sys/ioctl.h>
 #include "kctl_spawn.h"
 
 #include <dirent.h>
@@ -57,6 +58,33 @@ int kctl_list_pids(const char *path, pid_t *pids, int capacity) {
 
 int kctl_eventfd(void) {
     return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+int kctl_open_pty(int *master, int *slave) {
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return -1;
+    char name[128];
+    if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, name, sizeof name) != 0) {
+        int saved = errno;
+        close(m);
+        errno = saved;
+        return -1;
+    }
+    int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) {
+        int saved = errno;
+        close(m);
+        errno = saved;
+        return -1;
+    }
+    *master = m;
+    *slave = s;
+    return 0;
+}
+
+int kctl_set_window_size(int fd, unsigned short rows, unsigned short columns) {
+    struct winsize size = {.ws_row = rows, .ws_col = columns};
+    return ioctl(fd, TIOCSWINSZ, &size);
 }
 
 int kctl_pipe(int fds[2]) {

@@ -108,12 +108,15 @@ public struct PodExecRequest: Sendable, Hashable {
     public var pod: String
     public var container: String
     public var command: [String]
+    /// A terminal (`kubectl exec -t`): stdout and stderr are one stream, and it can be resized.
+    public var tty: Bool
 
-    public init(namespace: String, pod: String, container: String, command: [String]) {
+    public init(namespace: String, pod: String, container: String, command: [String], tty: Bool = false) {
         self.namespace = namespace
         self.pod = pod
         self.container = container
         self.command = command
+        self.tty = tty
     }
 }
 
@@ -129,12 +132,15 @@ public struct ExecSession: Sendable {
     public var exitCode: @Sendable () async -> Int32
     /// Kills the command (the client went away).
     public var terminate: @Sendable () -> Void
+    /// Sets the terminal's size (columns, rows); nothing without a terminal.
+    public var resize: @Sendable (UInt16, UInt16) -> Void
 
     public init(
         stdout: AsyncStream<[UInt8]>, stderr: AsyncStream<[UInt8]>, write: @escaping @Sendable ([UInt8]) -> Void,
         closeStdin: @escaping @Sendable () -> Void, exitCode: @escaping @Sendable () async -> Int32,
-        terminate: @escaping @Sendable () -> Void
+        terminate: @escaping @Sendable () -> Void, resize: @escaping @Sendable (UInt16, UInt16) -> Void = { _, _ in }
     ) {
+        self.resize = resize
         self.stdout = stdout
         self.stderr = stderr
         self.write = write

@@ -24,12 +24,13 @@ struct RuntimeExecutor: PodExecutor {
 
     func exec(_ request: PodExecRequest) async throws -> ExecSession {
         let process = try await runtime.exec(
-            namespace: request.namespace, pod: request.pod, container: request.container, command: request.command)
+            namespace: request.namespace, pod: request.pod, container: request.container, command: request.command,
+            terminal: request.tty)
         guard let pipes = process.pipes else { throw StatusError.internalError("exec: the command has no pipes") }
         return ExecSession(
             stdout: pipes.stdout(), stderr: pipes.stderr(), write: { pipes.write($0) },
             closeStdin: { pipes.closeStdin() }, exitCode: { await process.waitForExit().exitCode },
-            terminate: { process.signal(SIGKILL) })
+            terminate: { process.signal(SIGKILL) }, resize: { pipes.resize(columns: $0, rows: $1) })
     }
 }
 

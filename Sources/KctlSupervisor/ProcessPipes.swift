@@ -1,3 +1,4 @@
+import CKctlSpawn
 import Foundation
 import Glibc
 
@@ -12,14 +13,35 @@ public final class ProcessPipes: @unchecked Sendable {  // the fds are guarded b
     /// Stdin writes, in order, off the caller's thread.
     private let writer = DispatchQueue(label: "kctl.process-pipes.stdin")
 
+    /// A pseudo-terminal's master (`ProcessOutput.terminal`), kept for resizes; -1 for pipes.
+    private var terminalFD: Int32 = -1
+
     init(stdin: Int32, stdout: Int32, stderr: Int32) {
         stdinFD = stdin
         stdoutFD = stdout
         stderrFD = stderr
     }
 
+    /// A terminal's master: written as stdin, read as stdout (which carries stderr too).
+    init(terminal master: Int32) {
+        stdinFD = dup(master)
+        stdoutFD = master
+        stderrFD = -1
+        terminalFD = dup(master)
+    }
+
     deinit {
-        for fd in [stdinFD, stdoutFD, stderrFD] where fd >= 0 { Glibc.close(fd) }
+        for fd in [stdinFD, stdoutFD, stderrFD, terminalFD] where fd >= 0 { Glibc.close(fd) }
+    }
+
+    /// Whether the child's stdio is a terminal.
+    public var isTerminal: Bool { lock.withLock { terminalFD >= 0 } }
+
+    /// Sets the terminal's size (a terminal resize from `kubectl exec -t`); nothing for pipes.
+    public func resize(columns: UInt16, rows: UInt16) {
+        lock.withLock {
+            if terminalFD >= 0 { _ = kctl_set_window_size(terminalFD, rows, columns) }
+        }
     }
 
     /// What the child writes to stdout, until it closes it (usually when it exits).
@@ -46,14 +68,20 @@ public final class ProcessPipes: @unchecked Sendable {  // the fds are guarded b
         }
     }
 
-    /// Ends the child's stdin (after the writes queued before), as EOF on a terminal does.
+    /// Ends the child's stdin (after the writes queued before). A terminal has no end of input of
+    /// its own: it gets the EOF character (^D) instead, as typed at a shell.
     public func closeStdin() {
         writer.async { [self] in
-            let fd = lock.withLock { () -> Int32 in
+            let (fd, terminal) = lock.withLock { () -> (Int32, Bool) in
                 defer { stdinFD = -1 }
-                return stdinFD
+                return (stdinFD, terminalFD >= 0)
             }
-            if fd >= 0 { Glibc.close(fd) }
+            guard fd >= 0 else { return }
+            if terminal {
+                var eof: UInt8 = 4
+                _ = Glibc.write(fd, &eof, 1)
+            }
+            Glibc.close(fd)
         }
     }
 

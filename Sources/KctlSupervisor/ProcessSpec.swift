@@ -8,6 +8,10 @@ public enum ProcessOutput: Sendable, Hashable {
     /// stdin, stdout and stderr are pipes; the caller takes their other ends from
     /// `SupervisedProcess.pipes` (`kubectl exec`). `standardInput` is then ignored.
     case pipes
+    /// stdin, stdout and stderr are one new pseudo-terminal, the child's controlling terminal in
+    /// a session of its own (`kubectl exec -t`); the caller takes its master from
+    /// `SupervisedProcess.pipes` (stderr then carries nothing).
+    case terminal
 }
 
 /// One process to start. The child gets exactly `environment` (nothing is inherited from the

@@ -91,6 +91,10 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
             try openPipes()
             return
         }
+        if spec.output == .terminal, !capture {
+            try openTerminal()
+            return
+        }
         stdinFD = try Self.open(spec.standardInput ?? "/dev/null", O_RDONLY)
         if capture {
             var ends: [Int32] = [-1, -1]
@@ -110,9 +114,20 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
         case .files(let out, let err):
             stdoutFD = try Self.open(out, O_WRONLY | O_APPEND | O_CREAT)
             stderrFD = try Self.open(err, O_WRONLY | O_APPEND | O_CREAT)
-        case .pipes:
+        case .pipes, .terminal:
             break  // handled above
         }
+    }
+
+    /// A pseudo-terminal: its slave is the child's stdio, its master the caller's.
+    private func openTerminal() throws {
+        var master: Int32 = -1
+        var slave: Int32 = -1
+        guard kctl_open_pty(&master, &slave) == 0 else { throw Self.setupError("pty", Glibc.errno) }
+        stdinFD = slave
+        stdoutFD = slave
+        stderrFD = slave
+        parentPipes = ProcessPipes(terminal: master)
     }
 
     /// Three pipes: the child's ends become its stdio at exec, the parent's are kept for the caller.
@@ -163,7 +178,7 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
         var request = kctl_spawn_request(
             paths: paths.constPointer, argv: UnsafePointer(argv.pointer), envp: UnsafePointer(envp.pointer),
             cwd: UnsafePointer(cwd), stdin_fd: stdinFD, stdout_fd: stdoutFD, stderr_fd: stderrFD,
-            die_with_parent: dieWithParent ? 1 : 0)
+            die_with_parent: dieWithParent ? 1 : 0, controlling_tty: spec.output == .terminal ? 1 : 0)
         var result = kctl_spawn_result()
         let rc = kctl_spawn(&request, &result)
         closeChildFDs()

@@ -86,6 +86,31 @@ public struct Kubectl: Sendable {
             exitCode: (status ?? .signaled(SIGKILL)).exitCode, timedOut: status == nil)
     }
 
+    /// Runs `kubectl ARGS` on a terminal, as a user at a shell runs `kubectl exec -it`: through
+    /// util-linux `script`, stdin at its end. Its stdout and stderr come back together, in
+    /// `stdout`. nil where `script` is missing.
+    public func runOnTerminal(_ arguments: [String], timeout: Double = 60) async throws -> KubectlResult? {
+        guard let script = ["/usr/bin/script", "/bin/script"].first(where: FileManager.default.isExecutableFile) else {
+            return nil
+        }
+        let quote = { (word: String) in "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let line = ([binary, "--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache"] + arguments).map(quote)
+            .joined(separator: " ")
+        return try await run(script: script, ["-qec", line, "/dev/null"], arguments: arguments, timeout: timeout)
+    }
+
+    private func run(script: String, _ scriptArguments: [String], arguments: [String], timeout: Double) async throws
+        -> KubectlResult
+    {
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = directory + "/home"
+        let spec = ProcessSpec(executable: script, arguments: scriptArguments, environment: environment)
+        let result = try await Self.supervisor.run(spec, timeout: .milliseconds(Int64(timeout * 1000)), outputLimit: 1 << 16)
+        return KubectlResult(
+            arguments: arguments, stdout: result.output, stderr: "",
+            exitCode: (result.status ?? .signaled(SIGKILL)).exitCode, timedOut: result.timedOut)
+    }
+
     /// Starts `kubectl ARGS` that keeps running (`get -w`, `logs -f`): read its output as it
     /// comes with `waitFor`, then `stop()` it.
     public func start(_ arguments: [String]) async throws -> KubectlStream {

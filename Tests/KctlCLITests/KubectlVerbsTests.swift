@@ -239,6 +239,15 @@ struct KubectlVerbsTests {
             let container = try await k.run(["exec", "box", "-c", "nope", "--", "ls"])
             #expect(container.stderr.contains("container nope is not valid for pod box"), "\(container)")
 
+            // -it: the command gets a terminal of its own (TERM set as runtimes set it).
+            if let terminal = try await k.kubectl.runOnTerminal(
+                ["exec", "-it", "box", "--", "sh", "-c", "tty; echo TERM=$TERM; exit 6"])
+            {
+                #expect(terminal.exitCode == 6, "\(terminal)")
+                #expect(terminal.stdout.contains("/dev/pts/"), "\(terminal)")
+                #expect(terminal.stdout.contains("TERM=xterm"), "\(terminal)")
+            }
+
             // kubectl cp is tar through exec.
             let local = TestFiles.temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: local) }

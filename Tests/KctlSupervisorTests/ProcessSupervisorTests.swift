@@ -40,6 +40,28 @@ import Testing
         }
     }
 
+    /// `ProcessOutput.terminal` (kubectl exec -t): a pseudo-terminal that is the child's
+    /// controlling terminal, resizable, with stderr on it too.
+    @Test func terminalIsAControllingPseudoTerminal() async throws {
+        try await withSupervisor { supervisor in
+            let process = try await supervisor.spawn(
+                ProcessSpec(
+                    executable: "/bin/sh", arguments: ["-c", "read go; tty; stty size; echo oops >&2; exit 3"],
+                    output: .terminal))
+            let pipes = try #require(process.pipes)
+            #expect(pipes.isTerminal)
+            pipes.resize(columns: 100, rows: 40)
+            pipes.write(Array("go\n".utf8))
+            async let out = collect(pipes.stdout())
+            let text = String(decoding: await out, as: UTF8.self)
+            #expect(text.contains("/dev/pts/"), "\(text)")
+            #expect(text.contains("40 100"), "\(text)")
+            #expect(text.contains("oops"), "\(text)")
+            #expect(await collect(pipes.stderr()).isEmpty)
+            #expect(await process.waitForExit() == .exited(3))
+        }
+    }
+
     private func collect(_ stream: AsyncStream<[UInt8]>) async -> [UInt8] {
         var bytes: [UInt8] = []
         for await chunk in stream { bytes += chunk }

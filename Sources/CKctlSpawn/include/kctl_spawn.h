@@ -21,6 +21,9 @@ struct kctl_spawn_request {
     int stderr_fd;
     /// PR_SET_PDEATHSIG(SIGKILL): the child dies when the forking *thread* exits.
     int die_with_parent;
+    /// A new session (setsid) whose controlling terminal is stdin (a pty's slave), instead of a
+    /// new process group: `kubectl exec -t`. Either way the child's pid is its group.
+    int controlling_tty;
 };
 
 /// Where a failed spawn stopped.
@@ -82,6 +85,13 @@ int kctl_list_pids(const char *path, pid_t *pids, int capacity);
 
 /// A non-blocking, close-on-exec eventfd (wakes the supervisor thread).
 int kctl_eventfd(void);
+
+/// A pseudo-terminal: `master` and `slave` opened close-on-exec (the slave without becoming the
+/// caller's controlling terminal); 0, or -1 with errno.
+int kctl_open_pty(int *master, int *slave);
+
+/// TIOCSWINSZ on a pty's master; 0, or -1 with errno.
+int kctl_set_window_size(int fd, unsigned short rows, unsigned short columns);
 
 /// pipe2(O_CLOEXEC), both ends blocking; 0, or -1 with errno.
 int kctl_pipe(int fds[2]);

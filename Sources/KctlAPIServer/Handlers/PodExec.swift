@@ -10,7 +10,8 @@ import NIOCore
 /// subprotocol; it falls back to SPDY, which kctld does not speak, only when the upgrade fails).
 ///
 /// Every binary message starts with its stream: 0 stdin, 1 stdout, 2 stderr, 3 the final
-/// Status, 4 a terminal resize; in v5, `255 n` closes stream `n` (kubectl's stdin EOF). The server
+/// Status, 4 a terminal resize (`{"Width":80,"Height":24}`, with `tty=true`: the command then runs
+/// on a pseudo-terminal of its own); in v5, `255 n` closes stream `n` (kubectl's stdin EOF). The server
 /// sends the output as it comes, then one Status on stream 3 (`NonZeroExitCode` with the code as
 /// a cause, which kubectl exits with), then closes. An exec that cannot run (no such pod or
 /// container, a finished pod, a command not found) ends with that error as its Status, which
@@ -43,9 +44,10 @@ extension APIServer {
             // Upgraded even when the exec cannot run: the error then goes out as the final Status,
             // which kubectl prints. (Refusing the upgrade would send kubectl to its SPDY fallback,
             // which this server does not speak.)
-            let request: PodExecRequest
+            var request: PodExecRequest
             do {
                 request = try await server.execRequest(target, query: query)
+                request.tty = tty
             } catch {
                 let status = error as? StatusError ?? .internalError("\(error)")
                 try? await outbound.write(.binary(Self.frame(3, Array(Self.statusJSON(status).utf8))))
@@ -100,16 +102,26 @@ extension APIServer {
         if !stdin { session.closeStdin() }
         let exitCode: Int32 = await withTaskGroup(of: Int32?.self) { group in
             group.addTask {
-                // The client's messages: stdin, its close, resizes (no terminal here: ignored).
+                // The client's messages: stdin, its close, terminal resizes.
                 do {
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         guard case .binary(var buffer) = message, let stream = buffer.readInteger(as: UInt8.self) else {
                             continue
                         }
-                        if stream == 0 {
+                        switch stream {
+                        case 0:
                             session.write(Array(buffer.readableBytesView))
-                        } else if stream == 255, closes, buffer.readInteger(as: UInt8.self) == 0 {
-                            session.closeStdin()
+                        case 4:
+                            if let size = try? JSONValue.parse(Array(buffer.readableBytesView)),
+                                let width = size["Width"]?.intValue, let height = size["Height"]?.intValue,
+                                let columns = UInt16(exactly: width), let rows = UInt16(exactly: height)
+                            {
+                                session.resize(columns, rows)
+                            }
+                        case 255 where closes:
+                            if buffer.readInteger(as: UInt8.self) == 0 { session.closeStdin() }
+                        default:
+                            break
                         }
                     }
                 } catch {}

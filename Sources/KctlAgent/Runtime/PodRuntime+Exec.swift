@@ -11,9 +11,9 @@ extension PodRuntime {
     /// Throws a `StatusError` worded as Kubernetes words it when the pod or container cannot take
     /// the command: no such container, a pod that is not bound here or has finished, a container
     /// that is not running; and the spawn's error when the command cannot start.
-    public func exec(namespace: String, pod name: String, container: String, command: [String]) async throws
-        -> SupervisedProcess
-    {
+    public func exec(
+        namespace: String, pod name: String, container: String, command: [String], terminal: Bool = false
+    ) async throws -> SupervisedProcess {
         guard let executable = command.first, !executable.isEmpty else {
             throw StatusError.badRequest("you must specify at least one command for the container")
         }
@@ -38,9 +38,12 @@ extension PodRuntime {
         if let dir = spec.workingDir, !dir.isEmpty {
             directory = dir.hasPrefix("/") ? dir : directory + "/" + dir
         }
+        var environment = resolved.environment
+        // As container runtimes do for a terminal, unless the container sets its own.
+        if terminal, environment["TERM"] == nil { environment["TERM"] = "xterm" }
         let process = ProcessSpec(
-            executable: executable, arguments: Array(command.dropFirst()), environment: resolved.environment,
-            workingDirectory: directory, output: .pipes)
+            executable: executable, arguments: Array(command.dropFirst()), environment: environment,
+            workingDirectory: directory, output: terminal ? .terminal : .pipes)
         logger.info("pod \(namespace)/\(name): exec in container \(container): \(command.joined(separator: " "))")
         return try await supervisor.spawn(process)
     }
