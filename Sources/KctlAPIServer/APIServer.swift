@@ -86,6 +86,11 @@ public struct APIServer: HTTPResponder {
         if request.method == .get, let lookup = DescribeLookup.parse(path: request.uri.path) {
             return try await describeLookup(lookup, query: query)
         }
+        if let review = SelfReview.parse(path: request.uri.path) {
+            guard request.method == .post else { throw StatusError.methodNotAllowed("a review is created with POST") }
+            var request = request
+            return Self.json(review.answer(body: try await readBody(&request)), status: .created)
+        }
         if let target = MetricSamplesRequest.parse(path: request.uri.path) {
             var request = request
             return try await metricSamples(target, request: &request, query: query)

@@ -56,6 +56,26 @@ struct KubectlVerbsTests {
         }
     }
 
+    /// kctld authorizes every loopback client, and says so when asked.
+    @Test func authCanIAndWhoami() async throws {
+        try await withKubectl { k in
+            #expect(try await k.ok(["auth", "can-i", "create", "deployments"]).stdout == "yes\n")
+            #expect(try await k.ok(["auth", "can-i", "delete", "nodes", "--all-namespaces"]).stdout == "yes\n")
+            let list = try await k.ok(["auth", "can-i", "--list"])
+            #expect(list.lines.dropFirst().first?.hasPrefix("*.*") == true, "\(list)")
+            let whoami = try await k.ok(["auth", "whoami"])
+            #expect(whoami.stdout.contains("system:anonymous"), "\(whoami)")
+            let (status, body) = try await k.daemon.client.raw(
+                method: "POST", path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                body: Array(#"{"spec":{"resourceAttributes":{"verb":"get","resource":"pods"}}}"#.utf8),
+                contentType: "application/json")
+            let review = try JSONValue.parse(body)
+            #expect(status == 201)
+            #expect(review["status"]?["allowed"] == true)
+            #expect(review["spec"]?["resourceAttributes"]?["verb"] == "get")
+        }
+    }
+
     /// `kubectl create deployment|service|ingress` send protobuf too; what they create is what
     /// `kubectl create -f` of the same object would have.
     @Test func createDeploymentServiceAndIngress() async throws {
