@@ -91,6 +91,12 @@ public struct APIServer: HTTPResponder {
             var request = request
             return Self.json(review.answer(body: try await readBody(&request)), status: .created)
         }
+        if request.method == .post, let namespace = AutoscalingV1.createNamespace(path: request.uri.path) {
+            var request = request
+            let body = try await readBody(&request)
+            return try await createAutoscalingV1(
+                namespace: namespace, body: body, query: query, contentType: request.headers[.contentType])
+        }
         if let target = MetricSamplesRequest.parse(path: request.uri.path) {
             var request = request
             return try await metricSamples(target, request: &request, query: query)

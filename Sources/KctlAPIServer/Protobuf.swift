@@ -14,11 +14,13 @@ enum ProtobufBody {
     static let mediaType = "application/vnd.kubernetes.protobuf"
     static let decodedKinds = [
         "v1 Namespace", "v1 ConfigMap", "v1 Secret", "v1 Service", "apps/v1 Deployment", "networking.k8s.io/v1 Ingress",
+        "autoscaling/v1 HorizontalPodAutoscaler",
     ]
 
     /// The kinds read through a `ProtoSchema`, by apiVersion and kind.
     static let schemas: [String: ProtoSchema] = [
         "v1 Service": .service, "apps/v1 Deployment": .deployment, "networking.k8s.io/v1 Ingress": .ingress,
+        "autoscaling/v1 HorizontalPodAutoscaler": .horizontalPodAutoscalerV1,
     ]
 
     /// Whether a Content-Type names Kubernetes protobuf (parameters ignored).

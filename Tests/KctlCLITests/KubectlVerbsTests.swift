@@ -56,6 +56,37 @@ struct KubectlVerbsTests {
         }
     }
 
+    /// `kubectl autoscale` writes autoscaling/v1 (in protobuf); kctld stores it as v2.
+    @Test func autoscaleCreatesAnHPA() async throws {
+        try await withKubectl { k in
+            try await k.ok(["apply", "-f", "-"], stdin: Self.deployment("web"))
+            let created = try await k.ok(["autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu-percent=60"])
+            #expect(created.stdout == "horizontalpodautoscaler.autoscaling/web autoscaled\n")
+            let hpa = try await k.daemon.client.get(.horizontalPodAutoscaler, namespace: "default", name: "web")
+            #expect(hpa.spec?["minReplicas"] == 2)
+            #expect(hpa.spec?["maxReplicas"] == 5)
+            #expect(
+                hpa.spec?["metrics"]
+                    == [["type": "Resource", "resource": ["name": "cpu", "target": ["type": "Utilization", "averageUtilization": 60]]]])
+            #expect(hpa.spec?["scaleTargetRef"] == ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"])
+            let again = try await k.run(["autoscale", "deployment", "web", "--max=3"])
+            #expect(again.stderr.contains("already exists"), "\(again)")
+
+            // In JSON too, answered in v1.
+            let (status, body) = try await k.daemon.client.raw(
+                method: "POST", path: "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers",
+                body: Array(
+                    #"{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"v1"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"maxReplicas":3,"targetCPUUtilizationPercentage":70}}"#
+                        .utf8),
+                contentType: "application/json")
+            let answer = try JSONValue.parse(body)
+            #expect(status == 201, "\(answer)")
+            #expect(answer["apiVersion"] == "autoscaling/v1")
+            #expect(answer["spec"]?["targetCPUUtilizationPercentage"] == 70)
+            #expect(answer["spec"]?["metrics"] == nil)
+        }
+    }
+
     /// kctld authorizes every loopback client, and says so when asked.
     @Test func authCanIAndWhoami() async throws {
         try await withKubectl { k in

@@ -12,9 +12,15 @@ extension APIServer {
     /// - Parameter contentType: JSON by default; kubectl's typed clients send
     ///   Kubernetes protobuf, decoded for the kinds `ProtobufBody` knows (415 for the others).
     func create(_ target: ResourceRequest, body: [UInt8], query: Query, contentType: String? = nil) async throws -> Response {
-        let type = target.type
-        var object = ProtobufBody.isProtobuf(contentType)
+        let object = ProtobufBody.isProtobuf(contentType)
             ? try KubeObject(json: ProtobufBody.decode(body)) : try KubeObject(data: body)
+        return Self.json(try await create(object, target, query: query).value, status: .created)
+    }
+
+    /// Admits and stores a new object (or, with `dryRun`, only admits it): what it became.
+    func create(_ object: KubeObject, _ target: ResourceRequest, query: Query) async throws -> KubeObject {
+        let type = target.type
+        var object = object
         try identify(&object, target)
         if target.subresource != nil {
             throw StatusError.methodNotAllowed("cannot create through the \(target.subresource!) subresource")
@@ -38,10 +44,9 @@ extension APIServer {
             var candidate = object
             if generated { candidate.name = Self.names.name(base: object.generateName ?? "") }
             let admitted = try Admission.admit(candidate, as: type, strict: strictFields(query))
-            if isDryRun(query) { return Self.json(try await previewAddresses(admitted, as: type).value, status: .created) }
+            if isDryRun(query) { return try await previewAddresses(admitted, as: type) }
             do {
-                let created = try await storeNew(admitted, as: type)
-                return Self.json(created.value, status: .created)
+                return try await storeNew(admitted, as: type)
             } catch let error as StatusError where error.reason == .alreadyExists && generated && attempt < 8 {
                 continue
             }
