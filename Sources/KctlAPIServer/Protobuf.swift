@@ -194,7 +194,7 @@ enum ProtobufBody {
     }
 
     /// A map entry message: 1 key (string), 2 value (string or bytes).
-    private static func mapEntry(_ raw: ArraySlice<UInt8>) throws -> (String, ArraySlice<UInt8>) {
+    static func mapEntry(_ raw: ArraySlice<UInt8>) throws -> (String, ArraySlice<UInt8>) {
         var key = ""
         var value: ArraySlice<UInt8> = []
         var reader = ProtoReader(raw)

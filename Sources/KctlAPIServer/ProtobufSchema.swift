@@ -71,7 +71,7 @@ struct ProtoSchema: Sendable {
             case .inline(let schema):
                 for (key, member) in try schema.decode(value.bytes(), path: path) { object[key] = member }
             case .stringMap, .quantityMap:
-                let (key, entry) = try mapEntry(value.bytes())
+                let (key, entry) = try ProtobufBody.mapEntry(value.bytes())
                 let member: JSONValue
                 if case .quantityMap = field.kind {
                     let quantity = try ProtoSchema.quantity.decode(entry, path: "\(fieldPath).\(key)")
@@ -121,17 +121,6 @@ struct ProtoSchema: Sendable {
         case .inline, .stringMap, .quantityMap, .unsupported, .ignored:
             return nil  // handled by the caller
         }
-    }
-
-    /// A map entry message: 1 key (string), 2 value.
-    private func mapEntry(_ raw: ArraySlice<UInt8>) throws -> (String, ArraySlice<UInt8>) {
-        var key = ""
-        var value: ArraySlice<UInt8> = []
-        var reader = ProtoReader(raw)
-        while let (field, v) = try reader.next() {
-            if field == 1 { key = try v.string() } else if field == 2 { value = try v.bytes() }
-        }
-        return (key, value)
     }
 }
 
