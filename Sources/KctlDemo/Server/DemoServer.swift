@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -106,9 +107,14 @@ public struct DemoServer: Sendable {
         let logger = self.logger
         let role = self.role
         let prefixed = PrefixedRouter(prefix: role.prefix, inner: router)
+        let webSocketResponder = prefixed.buildResponder()
         return Application(
             router: prefixed,
-            server: .http1WebSocketUpgrade(webSocketRouter: prefixed),
+            server: HTTPServerBuilder { responder in
+                EventLoopBoundChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(
+                        responder: responder, webSocketResponder: webSocketResponder, configuration: .init()))
+            },
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: role.rawValue),
             services: parts.services + [timers],
             onServerRunning: { channel in
