@@ -41,10 +41,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // What kctl's HTTP servers share: each connection handled on its own event loop.
+        .target(
+            name: "KctlServerRuntime",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "KctlAPIServer",
             dependencies: [
-                "KctlModel", "KctlStore",
+                "KctlModel", "KctlStore", "KctlServerRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -162,7 +171,7 @@ let package = Package(
         .target(
             name: "KctlDemo",
             dependencies: [
-                "CSQLite",
+                "CSQLite", "KctlServerRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

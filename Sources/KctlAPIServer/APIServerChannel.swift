@@ -2,19 +2,22 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
+import KctlServerRuntime
 import Logging
 import NIOCore
 import NIOHTTP1
 
 extension APIServer {
-    /// The HTTP server for the API: HTTP/1.1, and the WebSocket upgrade `kubectl exec` asks for.
+    /// The HTTP server for the API: HTTP/1.1, and the WebSocket upgrade `kubectl exec` asks for;
+    /// each connection handled on its own event loop (`EventLoopBoundChannel`).
     public var httpServer: HTTPServerBuilder {
         let api = self
         return HTTPServerBuilder { responder in
-            UpgradeFilteringChannel(
-                inner: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, configuration: .init(ws: .init(maxFrameSize: 1 << 20)),
-                    shouldUpgrade: { try await api.webSocketUpgrade($0, $1, $2) }))
+            EventLoopBoundChannel(
+                inner: UpgradeFilteringChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(
+                        responder: responder, configuration: .init(ws: .init(maxFrameSize: 1 << 20)),
+                        shouldUpgrade: { try await api.webSocketUpgrade($0, $1, $2) })))
         }
     }
 }
@@ -42,8 +45,8 @@ struct UpgradeFilteringChannel: ServerChildChannel {
 }
 
 /// Keeps only `websocket`, with its handshake headers, in the first request's `Upgrade` header
-/// (dropping the header when nothing is left), then leaves the pipeline: later requests on the connection no longer pass
-/// the upgrade handler.
+/// (dropping the header when nothing is left), then leaves the pipeline: later requests on the
+/// connection no longer pass the upgrade handler.
 final class UpgradeHeaderFilter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
+import KctlServerRuntime
 import Logging
 import NIOCore
 import ServiceLifecycle
