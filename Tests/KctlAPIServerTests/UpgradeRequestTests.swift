@@ -18,9 +18,10 @@ import Testing
         }
     }
 
-    /// Writes `request` on a new connection and reads until the server closes it (or 5 s pass).
+    /// Writes `request` on a new connection and reads until the server closes it (or 5 s pass),
+    /// with blocking calls: on a thread of its own, not the cooperative pool's.
     static func exchange(port: Int, _ request: String) async throws -> String {
-        try await Task.detached {
+        try await Task(executorPreference: BlockingExecutor()) {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(fd) }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)

@@ -190,7 +190,9 @@ import Testing
             groups.withLock { $0.append(operations.count) }
             if !firstStarted.withLock({ started in defer { started = true }; return started }) {
                 // Hold the first commit until the others are waiting (bounded, so it cannot hang).
-                let deadline = ContinuousClock.now + .seconds(10)
+                // The others run on the cooperative pool, which the rest of the suite keeps busy
+                // for seconds at a time at the start of a run (a 10 s bound was once too short).
+                let deadline = ContinuousClock.now + .seconds(90)
                 while queue.waitingCount < others && ContinuousClock.now < deadline { usleep(1000) }
             }
             return operations.map { _ in .success(.object(configMap("x"))) }
