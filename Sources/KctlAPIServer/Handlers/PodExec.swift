@@ -50,12 +50,12 @@ extension APIServer {
                 request.tty = tty
             } catch {
                 let status = error as? StatusError ?? .internalError("\(error)")
-                try? await outbound.write(.binary(Self.frame(3, Array(Self.statusJSON(status).utf8))))
+                try? await outbound.write(.binary(Self.statusFrame(status.statusObject)))
                 return
             }
             await Self.runExec(
-                request, executor: executor, stdin: stdin, tty: tty, closes: closes, inbound: inbound,
-                outbound: outbound, logger: server.logger)
+                request, executor: executor, stdin: stdin, closes: closes, inbound: inbound, outbound: outbound,
+                logger: server.logger)
         }
     }
 
@@ -85,18 +85,16 @@ extension APIServer {
 
     /// Streams one exec over an upgraded connection until the command ends, then sends its Status.
     static func runExec(
-        _ request: PodExecRequest, executor: any PodExecutor, stdin: Bool, tty: Bool, closes: Bool,
+        _ request: PodExecRequest, executor: any PodExecutor, stdin: Bool, closes: Bool,
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
     ) async {
         let session: ExecSession
         do {
             session = try await executor.exec(request)
-        } catch let error as StatusError {
-            try? await outbound.write(.binary(frame(3, Array(statusJSON(error).utf8))))
-            return
         } catch {
-            let failure = StatusError(reason: .internalError, code: 500, message: "failed to exec in container: \(error)")
-            try? await outbound.write(.binary(frame(3, Array(statusJSON(failure).utf8))))
+            let failure = error as? StatusError
+                ?? StatusError(reason: .internalError, code: 500, message: "failed to exec in container: \(error)")
+            try? await outbound.write(.binary(statusFrame(failure.statusObject)))
             return
         }
         if !stdin { session.closeStdin() }
@@ -133,7 +131,7 @@ extension APIServer {
                 // Output in order per stream; with a terminal, kubectl reads one stream only.
                 await withTaskGroup(of: Void.self) { streams in
                     streams.addTask { await relay(session.stdout, as: 1, to: outbound) }
-                    streams.addTask { await relay(session.stderr, as: tty ? 1 : 2, to: outbound) }
+                    streams.addTask { await relay(session.stderr, as: request.tty ? 1 : 2, to: outbound) }
                 }
                 return await session.exitCode()
             }
@@ -147,10 +145,10 @@ extension APIServer {
             group.cancelAll()
             return code
         }
-        let status = exitCode == 0 ? #"{"metadata":{},"status":"Success"}"# : nonZeroExit(request.command, exitCode)
+        let status: JSONValue = exitCode == 0 ? ["metadata": [:], "status": "Success"] : nonZeroExit(request.command, exitCode)
         logger.info(
             "pod \(request.namespace)/\(request.pod): exec in container \(request.container) ended with exit code \(exitCode)")
-        try? await outbound.write(.binary(frame(3, Array(status.utf8))))
+        try? await outbound.write(.binary(statusFrame(status)))
     }
 
     private static func relay(_ stream: AsyncStream<[UInt8]>, as channel: UInt8, to outbound: WebSocketOutboundWriter) async {
@@ -168,9 +166,12 @@ extension APIServer {
         return buffer
     }
 
+    /// The final Status, on stream 3.
+    private static func statusFrame(_ status: JSONValue) -> ByteBuffer { frame(3, status.serialized()) }
+
     /// The Status kubectl turns into `command terminated with exit code N` (and exits with N).
-    static func nonZeroExit(_ command: [String], _ code: Int32) -> String {
-        let status: JSONValue = [
+    static func nonZeroExit(_ command: [String], _ code: Int32) -> JSONValue {
+        [
             "metadata": [:], "status": "Failure",
             "message": .string(
                 "command terminated with non-zero exit code: error executing command [\(command.joined(separator: " "))], exit code \(code)"
@@ -178,14 +179,5 @@ extension APIServer {
             "reason": "NonZeroExitCode",
             "details": ["causes": [["reason": "ExitCode", "message": .string("\(code)")]]],
         ]
-        return String(decoding: status.serialized(), as: UTF8.self)
-    }
-
-    static func statusJSON(_ error: StatusError) -> String {
-        let status: JSONValue = [
-            "metadata": [:], "status": "Failure", "message": .string(error.message),
-            "reason": .string(error.reason.rawValue), "code": .int(Int64(error.code)),
-        ]
-        return String(decoding: status.serialized(), as: UTF8.self)
     }
 }
