@@ -81,8 +81,7 @@ extension ProtoSchema {
 extension APIServer {
     /// `POST` of an autoscaling/v1 HPA (see `AutoscalingV1`).
     func createAutoscalingV1(namespace: String, body: [UInt8], query: Query, contentType: String?) async throws -> Response {
-        let v1 = ProtobufBody.isProtobuf(contentType)
-            ? try KubeObject(json: ProtobufBody.decode(body)) : try KubeObject(data: body)
+        let v1 = try Self.createdObject(body, contentType: contentType)
         let target = ResourceRequest(
             type: .horizontalPodAutoscaler, namespace: namespace, name: nil, subresource: nil, watchPrefix: false)
         let created = try await create(try AutoscalingV1.toV2(v1), target, query: query)

@@ -12,9 +12,13 @@ extension APIServer {
     /// - Parameter contentType: JSON by default; kubectl's typed clients send
     ///   Kubernetes protobuf, decoded for the kinds `ProtobufBody` knows (415 for the others).
     func create(_ target: ResourceRequest, body: [UInt8], query: Query, contentType: String? = nil) async throws -> Response {
-        let object = ProtobufBody.isProtobuf(contentType)
-            ? try KubeObject(json: ProtobufBody.decode(body)) : try KubeObject(data: body)
+        let object = try Self.createdObject(body, contentType: contentType)
         return Self.json(try await create(object, target, query: query).value, status: .created)
+    }
+
+    /// A create's body: JSON, or the protobuf of kubectl's typed clients.
+    static func createdObject(_ body: [UInt8], contentType: String?) throws -> KubeObject {
+        ProtobufBody.isProtobuf(contentType) ? try KubeObject(json: ProtobufBody.decode(body)) : try KubeObject(data: body)
     }
 
     /// Admits and stores a new object (or, with `dryRun`, only admits it): what it became.
