@@ -34,16 +34,13 @@ extension PodRuntime {
         let podIP = pod.status?.podIP ?? ""
         let hostIP = pod.status?.hostIP ?? ""
         let resolved = try await resolve(spec, in: pod, podIP: podIP, hostIP: hostIP)
-        var directory = directories.work(namespace: namespace, name: name, uid: uid)
-        if let dir = spec.workingDir, !dir.isEmpty {
-            directory = dir.hasPrefix("/") ? dir : directory + "/" + dir
-        }
         var environment = resolved.environment
         // As container runtimes do for a terminal, unless the container sets its own.
         if terminal, environment["TERM"] == nil { environment["TERM"] = "xterm" }
         let process = ProcessSpec(
             executable: executable, arguments: Array(command.dropFirst()), environment: environment,
-            workingDirectory: directory, output: terminal ? .terminal : .pipes)
+            workingDirectory: workingDirectory(of: spec, namespace: namespace, name: name, uid: uid),
+            output: terminal ? .terminal : .pipes)
         logger.info("pod \(namespace)/\(name): exec in container \(container): \(command.joined(separator: " "))")
         return try await supervisor.spawn(process)
     }

@@ -140,19 +140,23 @@ public final class PodRuntime: Sendable {
         instance: Int
     ) async throws -> SupervisedProcess {
         try directories.prepare(namespace: namespace, name: name, uid: uid, container: container.name)
-        let work = directories.work(namespace: namespace, name: name, uid: uid)
         let log = directories.log(namespace: namespace, name: name, uid: uid, container: container.name, instance: instance)
-        var directory = work
-        if let dir = container.workingDir, !dir.isEmpty {
-            directory = dir.hasPrefix("/") ? dir : work + "/" + dir
-        }
         let command = resolved.commandLine
         let spec = ProcessSpec(
             executable: command[0], arguments: Array(command.dropFirst()), environment: resolved.environment,
-            workingDirectory: directory, output: .file(log))
+            workingDirectory: workingDirectory(of: container, namespace: namespace, name: name, uid: uid),
+            output: .file(log))
         let process = try await supervisor.spawn(spec)
         liveLogs.withLock { _ = $0.insert(log) }
         return process
+    }
+
+    /// Where a container's processes start: its `workingDir` (a relative one under the pod's work
+    /// directory), else the pod's work directory.
+    func workingDirectory(of container: Container, namespace: String, name: String, uid: String) -> String {
+        let work = directories.work(namespace: namespace, name: name, uid: uid)
+        guard let dir = container.workingDir, !dir.isEmpty else { return work }
+        return dir.hasPrefix("/") ? dir : work + "/" + dir
     }
 
     /// The instance's process exited (its worker saw it): `kctl logs -f` on it may end.
