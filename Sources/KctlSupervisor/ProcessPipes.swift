@@ -5,7 +5,7 @@ import Glibc
 /// The parent's ends of a child's stdin, stdout and stderr (`ProcessOutput.pipes`), for a caller
 /// that streams them, as `kubectl exec` does. Reads and writes block, so each runs on a thread of
 /// its own, never on the cooperative pool. Every end is closed once, by `close...` or `deinit`.
-public final class ProcessPipes: @unchecked Sendable {  // the fds are guarded by `lock`
+public final class ProcessPipes: @unchecked Sendable {  // the fds that change are guarded by `lock`
     private let lock = NSLock()
     private var stdinFD: Int32
     private var stdoutFD: Int32
@@ -14,12 +14,13 @@ public final class ProcessPipes: @unchecked Sendable {  // the fds are guarded b
     private let writer = DispatchQueue(label: "kctl.process-pipes.stdin")
 
     /// A pseudo-terminal's master (`ProcessOutput.terminal`), kept for resizes; -1 for pipes.
-    private var terminalFD: Int32 = -1
+    private let terminalFD: Int32
 
     init(stdin: Int32, stdout: Int32, stderr: Int32) {
         stdinFD = stdin
         stdoutFD = stdout
         stderrFD = stderr
+        terminalFD = -1
     }
 
     /// A terminal's master: written as stdin, read as stdout (which carries stderr too).
@@ -35,13 +36,11 @@ public final class ProcessPipes: @unchecked Sendable {  // the fds are guarded b
     }
 
     /// Whether the child's stdio is a terminal.
-    public var isTerminal: Bool { lock.withLock { terminalFD >= 0 } }
+    public var isTerminal: Bool { terminalFD >= 0 }
 
     /// Sets the terminal's size (a terminal resize from `kubectl exec -t`); nothing for pipes.
     public func resize(columns: UInt16, rows: UInt16) {
-        lock.withLock {
-            if terminalFD >= 0 { _ = kctl_set_window_size(terminalFD, rows, columns) }
-        }
+        if terminalFD >= 0 { _ = kctl_set_window_size(terminalFD, rows, columns) }
     }
 
     /// What the child writes to stdout, until it closes it (usually when it exits).
@@ -72,12 +71,12 @@ public final class ProcessPipes: @unchecked Sendable {  // the fds are guarded b
     /// its own: it gets the EOF character (^D) instead, as typed at a shell.
     public func closeStdin() {
         writer.async { [self] in
-            let (fd, terminal) = lock.withLock { () -> (Int32, Bool) in
+            let fd = lock.withLock { () -> Int32 in
                 defer { stdinFD = -1 }
-                return (stdinFD, terminalFD >= 0)
+                return stdinFD
             }
             guard fd >= 0 else { return }
-            if terminal {
+            if isTerminal {
                 var eof: UInt8 = 4
                 _ = Glibc.write(fd, &eof, 1)
             }

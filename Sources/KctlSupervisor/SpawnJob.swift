@@ -132,24 +132,20 @@ final class SpawnJob: @unchecked Sendable {  // handed over once, through the re
 
     /// Three pipes: the child's ends become its stdio at exec, the parent's are kept for the caller.
     private func openPipes() throws {
-        var input: [Int32] = [-1, -1]
-        var output: [Int32] = [-1, -1]
-        var errors: [Int32] = [-1, -1]
-        guard kctl_pipe(&input) == 0 else { throw Self.setupError("pipe", Glibc.errno) }
-        guard kctl_pipe(&output) == 0 else {
-            let code = Glibc.errno
-            input.forEach { _ = close($0) }
-            throw Self.setupError("pipe", code)
+        var pairs: [[Int32]] = []  // stdin, stdout, stderr: [read end, write end]
+        for _ in 0..<3 {
+            var ends: [Int32] = [-1, -1]
+            guard kctl_pipe(&ends) == 0 else {
+                let code = Glibc.errno
+                pairs.joined().forEach { _ = close($0) }
+                throw Self.setupError("pipe", code)
+            }
+            pairs.append(ends)
         }
-        guard kctl_pipe(&errors) == 0 else {
-            let code = Glibc.errno
-            (input + output).forEach { _ = close($0) }
-            throw Self.setupError("pipe", code)
-        }
-        stdinFD = input[0]
-        stdoutFD = output[1]
-        stderrFD = errors[1]
-        parentPipes = ProcessPipes(stdin: input[1], stdout: output[0], stderr: errors[0])
+        stdinFD = pairs[0][0]
+        stdoutFD = pairs[1][1]
+        stderrFD = pairs[2][1]
+        parentPipes = ProcessPipes(stdin: pairs[0][1], stdout: pairs[1][0], stderr: pairs[2][0])
     }
 
     /// Closes the parent's copies of the child's stdio once it has forked (or failed to).
