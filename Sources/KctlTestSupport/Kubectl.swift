@@ -94,17 +94,8 @@ public struct Kubectl: Sendable {
             return nil
         }
         let quote = { (word: String) in "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let line = ([binary, "--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache"] + arguments).map(quote)
-            .joined(separator: " ")
-        return try await run(script: script, ["-qec", line, "/dev/null"], arguments: arguments, timeout: timeout)
-    }
-
-    private func run(script: String, _ scriptArguments: [String], arguments: [String], timeout: Double) async throws
-        -> KubectlResult
-    {
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = directory + "/home"
-        let spec = ProcessSpec(executable: script, arguments: scriptArguments, environment: environment)
+        let line = ([binary] + commandArguments(arguments)).map(quote).joined(separator: " ")
+        let spec = ProcessSpec(executable: script, arguments: ["-qec", line, "/dev/null"], environment: environment)
         let result = try await Self.supervisor.run(spec, timeout: .milliseconds(Int64(timeout * 1000)), outputLimit: 1 << 16)
         return KubectlResult(
             arguments: arguments, stdout: result.output, stderr: "",
@@ -127,15 +118,25 @@ public struct Kubectl: Sendable {
         let input = "\(directory)/stdin-\(run)"
         try Data((stdin ?? "").utf8).write(to: URL(fileURLWithPath: input))
         let output = KubectlOutput(stdout: "\(directory)/stdout-\(run)", stderr: "\(directory)/stderr-\(run)")
+        let spec = ProcessSpec(
+            executable: binary, arguments: commandArguments(arguments), environment: environment,
+            output: .files(stdout: output.stdoutPath, stderr: output.stderrPath), standardInput: input)
+        return (try await Self.supervisor.spawn(spec), output)
+    }
+
+    /// kubectl's arguments: this kubeconfig and cache, then `arguments`.
+    private func commandArguments(_ arguments: [String]) -> [String] {
+        ["--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache"] + arguments
+    }
+
+    /// The test process's environment with this HOME and kubeconfig, and without the variables
+    /// that would change what kubectl does (an external diff, an editor, a kuberc).
+    private var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = directory + "/home"
         environment["KUBECONFIG"] = kubeconfig
         for key in ["KUBECTL_EXTERNAL_DIFF", "KUBE_EDITOR", "KUBECTL_KUBERC"] { environment[key] = nil }
-        let spec = ProcessSpec(
-            executable: binary, arguments: ["--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache"] + arguments,
-            environment: environment, output: .files(stdout: output.stdoutPath, stderr: output.stderrPath),
-            standardInput: input)
-        return (try await Self.supervisor.spawn(spec), output)
+        return environment
     }
 
     private static func findBinary() -> String? {
