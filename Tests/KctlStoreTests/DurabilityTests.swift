@@ -81,6 +81,47 @@ import Testing
         }
     }
 
+    /// The background checkpoint copies the WAL into the database while writes go on, long
+    /// before maintenance would: the database file grows past its first page on its own.
+    @Test func theWALIsCheckpointedInTheBackground() async throws {
+        try await withStore { store, path in
+            let payload = String(repeating: "x", count: 6_000)
+            // Past the checkpoint threshold (1000 WAL pages) several times over, then more
+            // writes until the copy is seen, within a deadline.
+            let size = try await withTimeout(.seconds(30)) {
+                var written = 0
+                while Self.fileSize(path) < 1 << 20 {
+                    for _ in 0..<100 {
+                        _ = try await store.create(configMap("cm-\(written)", data: ["payload": payload]), as: .configMap)
+                        written += 1
+                    }
+                    if written >= 1_000 { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                return Self.fileSize(path)
+            }
+            #expect(size >= 1 << 20)
+        }
+    }
+
+    /// Under a steady stream of writes the WAL starts over from its beginning: the file stays
+    /// a few checkpoint thresholds long instead of growing by everything written.
+    @Test func theWALStaysSmallUnderSteadyWrites() async throws {
+        try await withStore { store, path in
+            let payload = String(repeating: "x", count: 6_000)
+            var largest = 0
+            for i in 0..<3_000 {
+                _ = try await store.create(configMap("cm-\(i)", data: ["payload": payload]), as: .configMap)
+                if i % 100 == 0 { largest = max(largest, Self.fileSize(path + "-wal")) }
+            }
+            // 3,000 writes of 6 KB log about 40 MB (the object and its change).
+            #expect(largest < 16 << 20, "the WAL reached \(largest >> 20) MiB")
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+
     @Test func runMaintenanceStopsOnCancellation() async throws {
         let options = StoreOptions(keepRevisions: 1, retention: .zero, maintenanceInterval: .milliseconds(10))
         try await withStore(options: options) { store, _ in
