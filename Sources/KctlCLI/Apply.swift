@@ -84,7 +84,8 @@ extension KctlCommand {
 
         /// Applies one kind's documents, `inFlight` at a time, printing in document order.
         private func applyGroup(_ docs: [ManifestDocument], client: KubeClient, io: CommandIO) async throws -> Bool {
-            try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            let known = try await LiveObjects.listed(for: docs.compactMap { $0.object.flatMap { try? target(of: $0) } }, client: client)
+            return try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
                 var failed = false
                 var outcomes: [Int: Outcome] = [:]
                 var printed = 0
@@ -97,7 +98,7 @@ extension KctlCommand {
                     group.addTask {
                         guard let object = doc.object else { return (index, .failed(CLIError(ManifestFiles.failureLine(doc)))) }
                         do {
-                            return (index, .line(try await apply(object, client: client).line))
+                            return (index, .line(try await apply(object, client: client, known: known).line))
                         } catch let error as StatusError where error.isUnreachable {
                             return (index, .unreachable(error))
                         } catch {
@@ -153,9 +154,8 @@ extension KctlCommand {
             return failed
         }
 
-        /// Applies one object (or, with `--dry-run`, only pretends to); returns the
-        /// `deployment.apps/web configured` line and the object as the server holds it, or would.
-        func apply(_ document: KubeObject, client: KubeClient) async throws -> Applied {
+        /// The document's resource type, and the document with the namespace it is applied in.
+        func target(of document: KubeObject) throws -> (type: ResourceType, manifest: KubeObject) {
             let type = try ManifestFiles.type(of: document)
             var manifest = document
             guard !manifest.name.isEmpty else { throw CLIError("\(type.kind) has no metadata.name") }
@@ -168,15 +168,27 @@ extension KctlCommand {
             } else {
                 manifest.namespace = nil
             }
+            return (type, manifest)
+        }
+
+        /// Applies one object (or, with `--dry-run`, only pretends to); returns the
+        /// `deployment.apps/web configured` line and the object as the server holds it, or would.
+        /// `known` holds live objects already listed; anything else is read with a GET.
+        func apply(_ document: KubeObject, client: KubeClient, known: LiveObjects = .none) async throws -> Applied {
+            let (type, manifest) = try target(of: document)
             let label = Printers.qualifiedName(type, manifest.name)
             var attempt = 0
             while true {
                 attempt += 1
                 let live: KubeObject?
-                do {
-                    live = try await client.get(type, namespace: manifest.namespace, name: manifest.name)
-                } catch let error as StatusError where error.reason == .notFound {
-                    live = nil
+                if attempt == 1, let listed = known.lookup(type, namespace: manifest.namespace, name: manifest.name) {
+                    live = listed
+                } else {
+                    do {
+                        live = try await client.get(type, namespace: manifest.namespace, name: manifest.name)
+                    } catch let error as StatusError where error.reason == .notFound {
+                        live = nil
+                    }
                 }
                 do {
                     let suffix = dryRun.suffix
@@ -265,6 +277,53 @@ extension KctlCommand.Apply {
 
     /// One applied object: the line to print and, for the placement preview, the object as the
     /// server holds it (or would) and as it was before.
+    /// Live objects read with one list per resource and namespace, for a manifest with many
+    /// documents of one kind: a list costs the server and the client less than a GET for each
+    /// (1,000 Deployments: one request instead of 1,000). A document whose object is created or
+    /// changed after the list is still right: its create answers AlreadyExists or its patch
+    /// Conflict, and apply reads it again with a GET.
+    struct LiveObjects: Sendable {
+        /// Documents of one resource and namespace from which on they are listed rather than read one by one.
+        static let listFrom = 16
+
+        static let none = LiveObjects(lists: [:])
+
+        /// "resource/namespace" -> name -> live object; a listed collection without the name means absent.
+        private var lists: [String: [String: KubeObject]]
+
+        private static func key(_ type: ResourceType, _ namespace: String?) -> String {
+            type.groupResource + "/" + (namespace ?? "")
+        }
+
+        /// Lists each resource and namespace that `targets` name at least `listFrom` times. A list
+        /// that fails is left out: its documents are read one by one, and report their own errors.
+        static func listed(for targets: [(type: ResourceType, manifest: KubeObject)], client: KubeClient) async throws -> LiveObjects {
+            var counts: [String: (type: ResourceType, namespace: String?, count: Int)] = [:]
+            for target in targets {
+                let namespace = target.type.namespaced ? target.manifest.namespace : nil
+                counts[key(target.type, namespace), default: (target.type, namespace, 0)].count += 1
+            }
+            var lists: [String: [String: KubeObject]] = [:]
+            for (key, group) in counts where group.count >= listFrom {
+                do {
+                    let items = try await client.list(group.type, namespace: group.namespace).items
+                    lists[key] = Dictionary(items.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+                } catch let error as StatusError where error.isUnreachable {
+                    throw error
+                } catch {
+                    continue
+                }
+            }
+            return LiveObjects(lists: lists)
+        }
+
+        /// nil when the collection was not listed; `.some(nil)` when it was and holds no such object.
+        func lookup(_ type: ResourceType, namespace: String?, name: String) -> KubeObject?? {
+            guard let list = lists[Self.key(type, type.namespaced ? namespace : nil)] else { return nil }
+            return .some(list[name])
+        }
+    }
+
     struct Applied: Sendable {
         var line: String
         var object: KubeObject

@@ -40,6 +40,22 @@ import Testing
         #expect(
             again.stdout.split(separator: "\n").map(String.init)
                 == expected.map { $0.replacingOccurrences(of: " created", with: " unchanged") })
+
+        // Forty ConfigMaps are read with one list, not a GET each. What the list says decides
+        // each line: one changed in the file, one deleted on the server, one changed there in a
+        // field the manifest does not set.
+        documents[3] = documents[3].replacingOccurrences(of: "data: {k: \"3\"}", with: "data: {k: \"three\"}")
+        try documents.joined(separator: "\n---\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try await d.client.delete(.configMap, namespace: "batch", name: "cm-5")
+        _ = try await d.client.patch(.configMap, namespace: "batch", name: "cm-7", patch: ["metadata": ["labels": ["edited": "yes"]]])
+        let third = await KctlCommand.capture(["apply", "-f", path, "--server", d.url])
+        let lines = third.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("configmap/cm-3 configured"), "\(lines)")
+        #expect(lines.contains("configmap/cm-5 created"), "\(lines)")
+        #expect(lines.contains("configmap/cm-7 unchanged"), "\(lines)")
+        #expect(lines.filter { $0.hasSuffix(" unchanged") }.count == 38, "\(lines)")  // the Namespace and 37 ConfigMaps
+        #expect(try await d.client.get(.configMap, namespace: "batch", name: "cm-3")["data"]?["k"] == "three")
+        #expect(try await d.client.get(.configMap, namespace: "batch", name: "cm-7").labels["edited"] == "yes")
     }
 
     @Test func anUnreachableServerStopsTheApply() async throws {
