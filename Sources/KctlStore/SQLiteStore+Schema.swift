@@ -1,18 +1,22 @@
 import KctlModel
 
-/// The on-disk layout, kine-like: an append-only change log that watches replay, and the current
-/// state of every object beside it.
+/// The on-disk layout, kine-like: an append-only change log that watches replay, and an index of
+/// the live objects that points into it, so each write stores its value once.
 ///
 /// - `changes`: one row per write, keyed by the global revision. `value` is the object as of the
 ///   change (for DELETED, its last state with `resourceVersion` = the delete's revision).
-/// - `objects`: the newest value of each live object, keyed by (resource, namespace, name);
-///   `revision` is its last write, `create_revision` the write that created it.
-/// - `meta`: `compacted` (every change at or below it is gone) and `schema`.
+/// - `objects`: each live object, keyed by (resource, namespace, name); `revision` is its last
+///   write, whose change row holds its value, `create_revision` the write that created it.
+///   Compaction removes change rows up to a revision except those still some object's value.
+/// - `meta`: `compacted` (every change at or below it is gone, but for the live objects' own).
 ///
 /// `resource` is the kind's `groupResource` (`deployments.apps`); cluster-scoped objects have
 /// namespace "". Values are `KubeObject.serialized()` bytes (compact JSON, sorted keys).
+///
+/// Version 1 kept a second copy of each live object's value in `objects`; opening such a file
+/// moves it to version 2 (`migrations`).
 enum Schema {
-    static let version: Int64 = 1
+    static let version: Int64 = 2
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS changes (
@@ -29,9 +33,8 @@ enum Schema {
             name            TEXT NOT NULL,
             revision        INTEGER NOT NULL,
             create_revision INTEGER NOT NULL,
-            value           BLOB NOT NULL,
             PRIMARY KEY (resource, namespace, name)
-        );
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta (
             key   TEXT PRIMARY KEY,
             value INTEGER NOT NULL
@@ -39,15 +42,40 @@ enum Schema {
         INSERT OR IGNORE INTO meta (key, value) VALUES ('compacted', 0);
         """
 
+    /// What turns a file of version N into version N + 1, by N.
+    static let migrations: [Int64: String] = [
+        // The live values move into the log: each object's last change row is put back where
+        // compaction had removed it (the same bytes where it had not), then `objects` loses
+        // its copy.
+        1: """
+            INSERT OR IGNORE INTO changes (revision, resource, namespace, name, type, value)
+                SELECT revision, resource, namespace, name, CASE WHEN revision = create_revision THEN 0 ELSE 1 END, value
+                FROM objects;
+            CREATE TABLE objects_v2 (
+                resource        TEXT NOT NULL,
+                namespace       TEXT NOT NULL,
+                name            TEXT NOT NULL,
+                revision        INTEGER NOT NULL,
+                create_revision INTEGER NOT NULL,
+                PRIMARY KEY (resource, namespace, name)
+            ) WITHOUT ROWID;
+            INSERT INTO objects_v2 SELECT resource, namespace, name, revision, create_revision FROM objects;
+            DROP TABLE objects;
+            ALTER TABLE objects_v2 RENAME TO objects;
+            """
+    ]
+
     // The writer's statements.
-    static let selectObject =
-        "SELECT value, revision FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
+    static let selectObject = """
+        SELECT c.value, o.revision FROM objects o JOIN changes c ON c.revision = o.revision
+        WHERE o.resource = ?1 AND o.namespace = ?2 AND o.name = ?3
+        """
     static let insertObject = """
-        INSERT INTO objects (resource, namespace, name, revision, create_revision, value)
-        VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT DO NOTHING
+        INSERT INTO objects (resource, namespace, name, revision, create_revision)
+        VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING
         """
     static let updateObject =
-        "UPDATE objects SET revision = ?4, value = ?5 WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
+        "UPDATE objects SET revision = ?4 WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
     static let deleteObject = "DELETE FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
     static let insertChange = """
         INSERT INTO changes (revision, resource, namespace, name, type, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -59,7 +87,9 @@ enum Schema {
     static let savepoint = "SAVEPOINT write"
     static let release = "RELEASE write"
     static let rollbackToSavepoint = "ROLLBACK TO write"
-    static let deleteChangesUpTo = "DELETE FROM changes WHERE revision <= ?1"
+    /// The changes up to ?1 that are no live object's value.
+    static let deleteChangesUpTo =
+        "DELETE FROM changes WHERE revision <= ?1 AND revision NOT IN (SELECT revision FROM objects)"
     static let setCompacted = "UPDATE meta SET value = ?1 WHERE key = 'compacted'"
 
     // Shared by writer and readers.
@@ -69,12 +99,16 @@ enum Schema {
         SELECT max(coalesce((SELECT max(revision) FROM changes), 0),
                    (SELECT value FROM meta WHERE key = 'compacted'))
         """
-    static let oldestChange = "SELECT min(revision) FROM changes"
 
     // The readers' statements.
-    static let listAll = "SELECT value FROM objects WHERE resource = ?1 ORDER BY namespace, name"
-    static let listNamespace =
-        "SELECT value FROM objects WHERE resource = ?1 AND namespace = ?2 ORDER BY name"
+    static let listAll = """
+        SELECT c.value FROM objects o JOIN changes c ON c.revision = o.revision
+        WHERE o.resource = ?1 ORDER BY o.namespace, o.name
+        """
+    static let listNamespace = """
+        SELECT c.value FROM objects o JOIN changes c ON c.revision = o.revision
+        WHERE o.resource = ?1 AND o.namespace = ?2 ORDER BY o.name
+        """
     /// Changes in (?1, ?2], optionally of one resource (?3) and namespace (?4).
     static let replay = """
         SELECT revision, resource, namespace, type, value FROM changes
@@ -104,7 +138,21 @@ extension SQLiteConnection {
         if existing > Schema.version {
             throw StatusError.internalError("sqlite: the schema of \(path) (\(existing)) is newer than this kctl's (\(Schema.version))")
         }
-        try execute("BEGIN IMMEDIATE; \(Schema.tables) PRAGMA user_version = \(Schema.version); COMMIT")
+        if existing == 0 {
+            try execute("BEGIN IMMEDIATE; \(Schema.tables) PRAGMA user_version = \(Schema.version); COMMIT")
+            return
+        }
+        for from in existing..<Schema.version {
+            guard let migration = Schema.migrations[from] else {
+                throw StatusError.internalError("sqlite: no way to move \(path) from schema \(from) to \(from + 1)")
+            }
+            do {
+                try execute("BEGIN IMMEDIATE; \(migration) PRAGMA user_version = \(from + 1); COMMIT")
+            } catch {
+                try? execute("ROLLBACK")
+                throw error
+            }
+        }
     }
 
     /// Settings for a connection that only reads.

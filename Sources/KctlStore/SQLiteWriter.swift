@@ -200,7 +200,6 @@ final class SQLiteWriter: @unchecked Sendable {
             let insert = try db.statement(Schema.insertObject)
             bind(insert, key)
             insert.bind(4, revision)
-            insert.bind(5, value)
             try insert.run()
             if db.changes == 0 { throw StatusError.alreadyExists(type, key.name) }
             try logChange(revision, key, .added, value)
@@ -311,7 +310,6 @@ final class SQLiteWriter: @unchecked Sendable {
             let update = try db.statement(Schema.updateObject)
             bind(update, key)
             update.bind(4, revision)
-            update.bind(5, value)
             try update.run()
             try logChange(revision, key, .modified, value)
             let event = WatchEvent(type: .modified, object: object, objectJSON: value, revision: revision, resource: type)

@@ -96,7 +96,8 @@ final class ChangeLogProbe {
 
     /// The average size in bytes of a stored pod, and the bytes of every change after `revision`.
     func sizes(after revision: Int64) throws -> (pod: Int64, changes: Int64) {
-        let pod = try scalar("SELECT coalesce(avg(length(value)), 0) FROM objects WHERE resource = 'pods'")
+        let pod = try scalar(
+            "SELECT coalesce(avg(length(c.value)), 0) FROM objects o JOIN changes c ON c.revision = o.revision WHERE o.resource = 'pods'")
         let stmt = try prepare("SELECT coalesce(sum(length(value)), 0) FROM changes WHERE revision > ?1")
         defer { sqlite3_finalize(stmt) }
         sqlite3_bind_int64(stmt, 1, revision)
