@@ -109,6 +109,7 @@ struct SchedulerBench: AsyncParsableCommand {
                 "  Deployments \(via == .apply ? "applied (kctl apply)" : "posted") after \(Self.seconds(posted - start)), every pod created after "
                     + "\(Self.seconds((allCreated ?? end) - start)), every pod bound after \(Self.seconds(end - start))")
             let writes = try probe.writes(after: before)
+            let written = try ChangeLogReplay.rows(of: (dir as NSString).appendingPathComponent("kctl.db"), after: before)
             let writeTotal = writes.reduce(0) { $0 + $1.count }
             progress(
                 "  \(writeTotal) store writes (\(String(format: "%.1f", Double(writeTotal) / Double(total))) per pod): "
@@ -121,11 +122,22 @@ struct SchedulerBench: AsyncParsableCommand {
                     + ", of which the probe's polls \(Self.seconds(probeTime))")
             let sizes = try probe.sizes(after: before)
             progress("  a stored pod is \(sizes.pod) bytes; the writes logged \(sizes.changes >> 20) MiB")
+            let runCPU = cpu.own - cpuBefore.own + cpu.children - cpuBefore.children
+            let floor = try ChangeLogReplay.replay(written, into: (dir as NSString).appendingPathComponent("replay.db"))
+            progress(
+                String(
+                    format: "  raw SQLite, the same %d writes again (same rows, layout and durability, %d a transaction): "
+                        + "%.2f s of CPU, %.0f us a pod, %.0f%% of the run's CPU",
+                    floor.writes, ChangeLogReplay.group, floor.cpuSeconds, floor.cpuSeconds * 1e6 / Double(total),
+                    floor.cpuSeconds * 100 / runCPU))
             let seconds = (end - start).seconds
             let e2eRate = Double(total) / seconds
             if let alone = alonePodsPerSecond {
                 table.add("end to end, seconds to bind \(total) pods", seconds, "scheduler alone, seconds for \(total) pods", Double(total) / alone, higherIsBetter: false)
                 table.add("end to end, pods/s", e2eRate, "scheduler alone, pods/s", alone, higherIsBetter: true)
+                table.add(
+                    "end to end, CPU us a pod (kctld, kctl apply, probe)", runCPU * 1e6 / Double(total),
+                    "raw SQLite, the same writes, CPU us a pod", floor.cpuSeconds * 1e6 / Double(total), higherIsBetter: false)
             } else {
                 progress(String(format: "end to end: %.2f s to bind %d pods, %.0f pods/s", seconds, total, e2eRate))
             }
