@@ -60,7 +60,7 @@ public final class SQLiteStore: Store {
         StoreMetrics.operation(.create)
         types.register(type)
         let prepared = try ObjectRules.prepareForCreate(
-            object, as: type, uid: UUID().uuidString.lowercased(), now: clock.now())
+            object, as: type, uid: ObjectUID.make(), now: clock.now())
         let key = ObjectKey(type, namespace: prepared.namespace, name: prepared.name)
         let created = try await writer.perform(.create(prepared, key: key, type: type)).object
         await maybeYield()
@@ -191,7 +191,7 @@ public final class SQLiteStore: Store {
             StoreMetrics.operation(.create)
             types.register(type)
             let prepared = try ObjectRules.prepareForCreate(
-                object, as: type, uid: UUID().uuidString.lowercased(), now: clock.now())
+                object, as: type, uid: ObjectUID.make(), now: clock.now())
             return .create(prepared, key: ObjectKey(type, namespace: prepared.namespace, name: prepared.name), type: type)
         case .update(let object, let type, let subresource):
             StoreMetrics.operation(.update)

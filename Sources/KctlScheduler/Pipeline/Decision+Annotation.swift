@@ -99,6 +99,12 @@ extension Decision {
     static func scorers(of recorded: [NodeOutcome]) -> [String] {
         var scorers: [String] = []
         for outcome in recorded where outcome.isFeasible {
+            // Nearly every feasible node has the scores of the one before, in the same order.
+            if outcome.scores.count == scorers.count,
+                outcome.scores.indices.allSatisfy({ outcome.scores[$0].name == scorers[$0] })
+            {
+                continue
+            }
             for score in outcome.scores where !scorers.contains(score.name) { scorers.append(score.name) }
         }
         return scorers
