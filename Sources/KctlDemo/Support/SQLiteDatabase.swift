@@ -43,9 +43,28 @@ final class SQLiteDatabase: @unchecked Sendable {
             throw SQLiteError(description: "cannot open \(path): \(message)")
         }
         handle = db
+        try switchToWAL()
         sqlite3_busy_timeout(db, 5000)
-        _ = try query("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=NORMAL")
+    }
+
+    /// Puts the file in WAL mode. Replicas sharing a new file open it at once, and a connection
+    /// switching it waits for the exclusive lock while holding a shared one: with a busy handler,
+    /// two of them wait on each other until it gives up ("database is locked"). Without one, the
+    /// loser fails at once, which lets go of its shared lock, and tries again a moment later.
+    private func switchToWAL(within limit: Duration = .seconds(10)) throws {
+        sqlite3_busy_timeout(handle, 0)
+        let deadline = ContinuousClock.now + limit
+        while true {
+            do {
+                _ = try query("PRAGMA journal_mode=WAL")
+                return
+            } catch {
+                let code = sqlite3_errcode(handle) & 0xFF
+                guard code == SQLITE_BUSY || code == SQLITE_LOCKED, ContinuousClock.now < deadline else { throw error }
+                usleep(UInt32.random(in: 1_000...10_000))
+            }
+        }
     }
 
     deinit { sqlite3_close_v2(handle) }

@@ -33,4 +33,33 @@ import Testing
         let mode = try stores[0].database.query("PRAGMA journal_mode").first?.first?.string
         #expect(mode == "wal")
     }
+
+    /// Replicas starting together on a new file each switch it to WAL; two connections doing that
+    /// at once used to fail one of them with "database is locked" (each held a shared lock while
+    /// waiting for the exclusive one). Eight threads open each of 30 new files at the same moment.
+    @Test func connectionsOpeningANewFileAtOnceAllSucceed() throws {
+        let directory = try Demo.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let failures = Locked<[String]>([])
+        for trial in 0..<30 {
+            let path = directory.appendingPathComponent("race-\(trial).sqlite").path
+            let threads = 8
+            let ready = DispatchSemaphore(value: 0)
+            let go = DispatchSemaphore(value: 0)
+            let done = DispatchGroup()
+            for _ in 0..<threads {
+                done.enter()
+                Thread.detachNewThread {
+                    defer { done.leave() }
+                    ready.signal()
+                    go.wait()
+                    do { _ = try MessageStore(path: path) } catch { failures.withLock { $0.append("\(error)") } }
+                }
+            }
+            for _ in 0..<threads { ready.wait() }
+            for _ in 0..<threads { go.signal() }
+            done.wait()
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+    }
 }
