@@ -109,11 +109,12 @@ import Testing
         try await withStore { store, path in
             let payload = String(repeating: "x", count: 6_000)
             var largest = 0
-            for i in 0..<3_000 {
+            for i in 0..<1_200 {
                 _ = try await store.create(configMap("cm-\(i)", data: ["payload": payload]), as: .configMap)
-                if i % 100 == 0 { largest = max(largest, Self.fileSize(path + "-wal")) }
+                if i % 50 == 0 { largest = max(largest, Self.fileSize(path + "-wal")) }
             }
-            // 3,000 writes of 6 KB log about 40 MB (the object and its change).
+            // 1,200 writes of 6 KB make about 28 MB of WAL frames when it never restarts (72 MB for
+            // 3,000 measured); restarting, it stays near 4 MB.
             #expect(largest < 16 << 20, "the WAL reached \(largest >> 20) MiB")
         }
     }
