@@ -111,7 +111,8 @@ import Testing
             #expect(status.lastState?.terminated?.exitCode == 3)
             let message = status.state?.waiting?.message ?? ""
             #expect(message.contains("back-off"))
-            #expect(try await eventReasons(store).contains("BackOff"))
+            // Events are written off the path that wrote the status: wait for it.
+            try await eventually("a BackOff event") { try await eventReasons(store).contains("BackOff") }
             #expect(try await self.status(store, "crash")?.phase == "Running")
         }
     }
@@ -261,7 +262,7 @@ import Testing
             let last = try await container(store, "missing")?.lastState?.terminated
             #expect(last?.reason == "StartError")
             #expect(last?.message?.contains("no-such-binary-kctl") == true)
-            #expect(try await eventReasons(store).contains("Failed"))
+            try await eventually("a Failed event") { try await eventReasons(store).contains("Failed") }
         }
     }
 
