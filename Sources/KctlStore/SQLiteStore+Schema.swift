@@ -27,7 +27,18 @@ enum Schema {
             type      INTEGER NOT NULL,
             value     BLOB NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS objects (
+        \(objectsTable("IF NOT EXISTS objects"))
+        CREATE TABLE IF NOT EXISTS meta (
+            key   TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('compacted', 0);
+        """
+
+    /// `objects` as versions 2 and later have it (the table's name after CREATE TABLE is `name`).
+    private static func objectsTable(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
             resource        TEXT NOT NULL,
             namespace       TEXT NOT NULL,
             name            TEXT NOT NULL,
@@ -35,12 +46,8 @@ enum Schema {
             create_revision INTEGER NOT NULL,
             PRIMARY KEY (resource, namespace, name)
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS meta (
-            key   TEXT PRIMARY KEY,
-            value INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        INSERT OR IGNORE INTO meta (key, value) VALUES ('compacted', 0);
         """
+    }
 
     /// What turns a file of version N into version N + 1, by N.
     static let migrations: [Int64: String] = [
@@ -51,14 +58,7 @@ enum Schema {
             INSERT OR IGNORE INTO changes (revision, resource, namespace, name, type, value)
                 SELECT revision, resource, namespace, name, CASE WHEN revision = create_revision THEN 0 ELSE 1 END, value
                 FROM objects;
-            CREATE TABLE objects_v2 (
-                resource        TEXT NOT NULL,
-                namespace       TEXT NOT NULL,
-                name            TEXT NOT NULL,
-                revision        INTEGER NOT NULL,
-                create_revision INTEGER NOT NULL,
-                PRIMARY KEY (resource, namespace, name)
-            ) WITHOUT ROWID;
+            \(objectsTable("objects_v2"))
             INSERT INTO objects_v2 SELECT resource, namespace, name, revision, create_revision FROM objects;
             DROP TABLE objects;
             ALTER TABLE objects_v2 RENAME TO objects;
