@@ -275,8 +275,6 @@ extension KctlCommand.Apply {
         }
     }
 
-    /// One applied object: the line to print and, for the placement preview, the object as the
-    /// server holds it (or would) and as it was before.
     /// Live objects read with one list per resource and namespace, for a manifest with many
     /// documents of one kind: a list costs the server and the client less than a GET for each
     /// (1,000 Deployments: one request instead of 1,000). A document whose object is created or
@@ -324,6 +322,8 @@ extension KctlCommand.Apply {
         }
     }
 
+    /// One applied object: the line to print and, for the placement preview, the object as the
+    /// server holds it (or would) and as it was before.
     struct Applied: Sendable {
         var line: String
         var object: KubeObject
