@@ -181,7 +181,8 @@ extension KctlCommand {
             while true {
                 attempt += 1
                 let live: KubeObject?
-                if attempt == 1, let listed = known.lookup(type, namespace: manifest.namespace, name: manifest.name) {
+                let listed = attempt == 1 ? known.lookup(type, namespace: manifest.namespace, name: manifest.name) : nil
+                if let listed {
                     live = listed
                 } else {
                     do {
@@ -203,7 +204,9 @@ extension KctlCommand {
                         return Applied(line: "\(label) configured\(suffix)", object: patched, live: live)
                     }
                 } catch let error as StatusError
-                    where attempt < 5 && (error.reason == .conflict || error.reason == .alreadyExists)
+                    where attempt < 5
+                        && (error.reason == .conflict || error.reason == .alreadyExists
+                            || (error.reason == .notFound && listed != nil))
                 {
                     continue  // someone else wrote it in between: read it again and redo the merge
                 }
@@ -277,17 +280,23 @@ extension KctlCommand.Apply {
 
     /// Live objects read with one list per resource and namespace, for a manifest with many
     /// documents of one kind: a list costs the server and the client less than a GET for each
-    /// (1,000 Deployments: one request instead of 1,000). A document whose object is created or
-    /// changed after the list is still right: its create answers AlreadyExists or its patch
-    /// Conflict, and apply reads it again with a GET.
+    /// (1,000 Deployments: one request instead of 1,000). An object created after the list
+    /// answers the create with AlreadyExists, one deleted after it the patch with NotFound;
+    /// either is read again with a GET, as a GET's answer that went stale would be.
     struct LiveObjects: Sendable {
         /// Documents of one resource and namespace from which on they are listed rather than read one by one.
         static let listFrom = 16
 
-        static let none = LiveObjects(lists: [:])
+        static let none = LiveObjects()
 
         /// "resource/namespace" -> name -> live object; a listed collection without the name means absent.
-        private var lists: [String: [String: KubeObject]]
+        private var lists: [String: [String: KubeObject]] = [:]
+
+        /// Takes `items` as everything of `type` in `namespace`.
+        mutating func add(_ items: [KubeObject], of type: ResourceType, namespace: String?) {
+            lists[Self.key(type, type.namespaced ? namespace : nil)] = Dictionary(
+                items.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        }
 
         private static func key(_ type: ResourceType, _ namespace: String?) -> String {
             type.groupResource + "/" + (namespace ?? "")
@@ -301,18 +310,17 @@ extension KctlCommand.Apply {
                 let namespace = target.type.namespaced ? target.manifest.namespace : nil
                 counts[key(target.type, namespace), default: (target.type, namespace, 0)].count += 1
             }
-            var lists: [String: [String: KubeObject]] = [:]
-            for (key, group) in counts where group.count >= listFrom {
+            var known = LiveObjects()
+            for group in counts.values where group.count >= listFrom {
                 do {
-                    let items = try await client.list(group.type, namespace: group.namespace).items
-                    lists[key] = Dictionary(items.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+                    known.add(try await client.list(group.type, namespace: group.namespace).items, of: group.type, namespace: group.namespace)
                 } catch let error as StatusError where error.isUnreachable {
                     throw error
                 } catch {
                     continue
                 }
             }
-            return LiveObjects(lists: lists)
+            return known
         }
 
         /// nil when the collection was not listed; `.some(nil)` when it was and holds no such object.

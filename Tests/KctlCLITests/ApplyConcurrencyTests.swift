@@ -58,6 +58,29 @@ import Testing
         #expect(try await d.client.get(.configMap, namespace: "batch", name: "cm-7").labels["edited"] == "yes")
     }
 
+    /// A list that went stale before a document's turn: the object it saw is gone, so the patch
+    /// answers NotFound, and apply reads it again and creates it.
+    @Test func anObjectDeletedAfterTheListIsCreated() async throws {
+        let d = try await TestDaemon.start()
+        defer { Task { await d.stop() } }
+        let path = TestFiles.temporaryDirectory() + "/one.yaml"
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\ndata: {k: new}".write(toFile: path, atomically: true, encoding: .utf8)
+        let command = try KctlCommand.Apply.parse(["-f", path, "--server", d.url])
+        let document = try #require(try ManifestFiles.documents(paths: [path], recursive: false, io: CommandIO.current).first?.object)
+
+        // Applied once with an older value, listed, then deleted by someone else.
+        var older = document
+        older["data"] = ["k": "old"]
+        _ = try await command.apply(older, client: d.client)
+        var known = KctlCommand.Apply.LiveObjects()
+        known.add(try await d.client.list(.configMap, namespace: "default").items, of: .configMap, namespace: "default")
+        try await d.client.delete(.configMap, namespace: "default", name: "gone")
+
+        let applied = try await command.apply(document, client: d.client, known: known)
+        #expect(applied.line == "configmap/gone created")
+        #expect(try await d.client.get(.configMap, namespace: "default", name: "gone")["data"]?["k"] == "new")
+    }
+
     @Test func anUnreachableServerStopsTheApply() async throws {
         let path = TestFiles.temporaryDirectory() + "/two.yaml"
         try """
