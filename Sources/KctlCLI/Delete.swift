@@ -95,16 +95,17 @@ extension KctlCommand {
                         }
                     }
                 }
-                var deleted: [(ResourceType, String?, String)] = []
+                // What was deleted, and the uid of the object still terminating (nil: already gone).
+                var deleted: [(ResourceType, String?, String, uid: String?)] = []
                 // Manifests go in the reverse of apply's order: workloads before the Services and config they use.
                 if !filename.isEmpty { targets = ApplyOrder.forDelete(targets, kind: { $0.type.kind }) }
                 for target in targets {
                     do {
-                        try await client.delete(
+                        let terminating = try await client.delete(
                             target.type, namespace: target.namespace, name: target.name,
                             propagationPolicy: cascade.propagationPolicy)
                         io.out("\(target.type.groupSingular) \"\(target.name)\" deleted")
-                        deleted.append((target.type, target.namespace, target.name))
+                        deleted.append((target.type, target.namespace, target.name, terminating?.uid))
                     } catch let error as StatusError where error.reason == .notFound && ignoreNotFound {
                         continue
                     } catch let error as StatusError where !error.isUnreachable {
@@ -114,8 +115,9 @@ extension KctlCommand {
                 }
                 if wait && cascade != .orphan {
                     let deadline = Date().addingTimeInterval(TimeInterval(timeout))
-                    for (type, ns, name) in deleted {
-                        if try await !waitUntilGone(type, ns, name, client: client, deadline: deadline) {
+                    for (type, ns, name, uid) in deleted {
+                        guard let uid else { continue }
+                        if try await !waitUntilGone(type, ns, name, uid: uid, client: client, deadline: deadline) {
                             io.err("error: timed out waiting for the deletion of \(type.groupSingular) \"\(name)\"")
                             failed = true
                         }
@@ -126,13 +128,14 @@ extension KctlCommand {
             if failedAny { throw AlreadyReported() }
         }
 
-        /// Polls until the object is gone; false at the deadline.
+        /// Polls until the object with `uid` is gone; false at the deadline. An object of the same
+        /// name with another uid is a new one (a controller's replacement), as kubectl sees it.
         private func waitUntilGone(
-            _ type: ResourceType, _ namespace: String?, _ name: String, client: KubeClient, deadline: Date
+            _ type: ResourceType, _ namespace: String?, _ name: String, uid: String, client: KubeClient, deadline: Date
         ) async throws -> Bool {
             while true {
                 do {
-                    _ = try await client.get(type, namespace: namespace, name: name)
+                    if try await client.get(type, namespace: namespace, name: name).uid != uid { return true }
                 } catch let error as StatusError where error.reason == .notFound {
                     return true
                 }

@@ -54,10 +54,13 @@ import Testing
             return p.count == 2 && !p.contains { $0.name == victim.name } && boundCount(p) == 2
         }
 
-        // A deleted ReplicaSet is recreated.
+        // A deleted ReplicaSet is recreated, under the same name (the template's hash): `kctl
+        // delete` waits for the one it deleted, not for the name to be free.
         let sets = try await d.client.list(.replicaSet, namespace: "default", labelSelector: "component=messages").items
         #expect(sets.count == 1)
-        _ = try await d.client.delete(.replicaSet, namespace: "default", name: sets[0].name)
+        let deleted = await kctl(d, ["delete", "rs", sets[0].name, "--timeout", "20"])
+        #expect(deleted.exitCode == 0, "\(deleted.stderr)")
+        #expect(deleted.stdout == "replicaset.apps \"\(sets[0].name)\" deleted\n")
         try await eventually(seconds: 30, "replica set recreated") {
             let now = try await d.client.list(.replicaSet, namespace: "default", labelSelector: "component=messages").items
             let current = try await pods(d, app: "messages")
