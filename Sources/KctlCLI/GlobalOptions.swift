@@ -15,6 +15,30 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: [.customShort("A"), .customLong("all-namespaces")], help: "List across all namespaces.")
     var allNamespaces = false
 
+    /// `arguments` with the shared flags given before the command (`kctl -n prod get pods`, as
+    /// kubectl takes them) moved to where every command reads them: the end, or before a `--`.
+    static func movedBehindTheCommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if ["-A", "--all-namespaces"].contains(first)
+                || ["-n", "-s", "--namespace", "--server"].contains(where: { first.hasPrefix($0 + "=") })
+            {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if ["-n", "-s", "--namespace", "--server"].contains(first), rest.count >= 2 {
+                leading.append(contentsOf: rest.prefix(2))
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty else { return arguments }
+        var moved = Array(rest)
+        moved.insert(contentsOf: leading, at: moved.firstIndex(of: "--") ?? moved.endIndex)
+        return moved
+    }
+
     /// The namespace for requests on one object: `-n`, else `default`.
     var effectiveNamespace: String { namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default" }
 

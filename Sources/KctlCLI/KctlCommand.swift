@@ -27,7 +27,7 @@ public struct KctlCommand: AsyncParsableCommand {
         let io = CommandIO.current
         var command: any ParsableCommand
         do {
-            command = try parseAsRoot(arguments)
+            command = try parseAsRoot(GlobalOptions.movedBehindTheCommand(arguments))
         } catch {
             return reportParserError(error, io: io)
         }

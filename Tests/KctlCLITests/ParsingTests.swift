@@ -21,6 +21,21 @@ import Testing
         #expect(!get.watch)
     }
 
+    /// kubectl takes its shared flags before the command too (`kubectl -n prod get pods`).
+    @Test func sharedFlagsBeforeTheCommand() throws {
+        let moved = GlobalOptions.movedBehindTheCommand(["-n", "prod", "--server=http://127.0.0.1:7000", "rollout", "status", "deploy/web"])
+        #expect(moved == ["rollout", "status", "deploy/web", "-n", "prod", "--server=http://127.0.0.1:7000"])
+        let command = try KctlCommand.parseAsRoot(moved)
+        let status = try #require(command as? KctlCommand.Rollout.Status)
+        #expect(status.global.namespace == "prod")
+        #expect(status.global.server == "http://127.0.0.1:7000")
+        #expect(GlobalOptions.movedBehindTheCommand(["-A", "get", "pods"]) == ["get", "pods", "-A"])
+        // Before a `--`, whose words are not kctl's; nothing moves when the command comes first.
+        #expect(GlobalOptions.movedBehindTheCommand(["-n", "x", "create", "deployment", "w", "--", "sleep", "-n"]) == ["create", "deployment", "w", "-n", "x", "--", "sleep", "-n"])
+        #expect(GlobalOptions.movedBehindTheCommand(["get", "pods", "-n", "x"]) == ["get", "pods", "-n", "x"])
+        #expect(GlobalOptions.movedBehindTheCommand(["-n"]) == ["-n"])
+    }
+
     @Test func getAllNamespacesAndWatch() throws {
         let get = try #require(try KctlCommand.parseAsRoot(["get", "pods", "-A", "-w"]) as? KctlCommand.Get)
         #expect(get.global.allNamespaces)
