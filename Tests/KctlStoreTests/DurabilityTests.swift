@@ -99,6 +99,31 @@ import Testing
         }
     }
 
+    /// A background pass alone, with no writer catching up behind it, copies the WAL: its own
+    /// connection knows the file is in WAL mode before its first checkpoint. (One commit of 1,200
+    /// pages starts one pass; no later commit is there to catch up.)
+    @Test func aBackgroundPassCopiesTheWALByItself() async throws {
+        let dir = try TempDir()
+        let writer = try SQLiteConnection(path: dir.dbPath, readOnly: false, busyTimeout: .seconds(5))
+        defer { writer.close() }
+        try writer.configureWriter(StoreOptions())
+        let checkpointer = try Checkpointer(path: dir.dbPath, busyTimeout: .seconds(5))
+        checkpointer.attach(to: writer)
+        defer { checkpointer.detach(from: writer) }
+        try writer.execute(
+            """
+            CREATE TABLE filler (v BLOB);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
+            INSERT INTO filler SELECT randomblob(4000) FROM n;
+            """)
+        let path = dir.dbPath
+        let size = try await withTimeout(.seconds(30)) {
+            while Self.fileSize(path) < 1 << 20 { try await Task.sleep(for: .milliseconds(5)) }
+            return Self.fileSize(path)
+        }
+        #expect(size >= 1 << 20)
+    }
+
     /// Under a steady stream of writes the WAL starts over from its beginning: the file stays
     /// a few checkpoint thresholds long instead of growing by everything written.
     @Test func theWALStaysSmallUnderSteadyWrites() async throws {
