@@ -7,7 +7,7 @@ import Foundation
 /// pods do, and a watch over HTTP decodes every event in the same process. Each change is read
 /// once (rows after the last revision seen), so a probe costs little however often it polls.
 final class ChangeLogProbe {
-    private var db: OpaquePointer?
+    private let db: BenchSQLite
     private var follow: OpaquePointer?
     private var isBound: OpaquePointer?
     private var lastRevision: Int64 = 0
@@ -15,18 +15,15 @@ final class ChangeLogProbe {
     private(set) var bound: Set<String> = []
 
     init(path: String) throws {
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
-            throw BenchError("cannot open \(path) read-only")
-        }
-        sqlite3_busy_timeout(db, 5_000)
-        follow = try prepare(
+        db = try BenchSQLite(path: path, readOnly: true)
+        follow = try db.prepare(
             "SELECT revision, type, name FROM changes WHERE revision > ?1 AND resource = 'pods' ORDER BY revision")
         // Bound: the stored JSON has a non-empty `"nodeName":"` (only spec has that key; a quote
         // inside a string value is escaped, so the bytes cannot come from one). Only a change to
         // a pod not yet seen bound is looked at, by its bytes rather than parsed with json_extract.
         // The probe still costs its process about 0.2 s in a 3.1 s run, most of it reading the
         // log's rows, which is why the benchmark prints what its polls took.
-        isBound = try prepare(
+        isBound = try db.prepare(
             """
             SELECT instr(value, CAST('"nodeName":"' AS BLOB)) > 0 AND instr(value, CAST('"nodeName":""' AS BLOB)) = 0
             FROM changes WHERE revision = ?1
@@ -36,14 +33,13 @@ final class ChangeLogProbe {
     deinit {
         sqlite3_finalize(follow)
         sqlite3_finalize(isBound)
-        sqlite3_close(db)
     }
 
     /// The newest revision in the log: where to start following.
     func currentRevision() throws -> Int64 {
-        let stmt = try prepare("SELECT coalesce(max(revision), 0) FROM changes")
+        let stmt = try db.prepare("SELECT coalesce(max(revision), 0) FROM changes")
         defer { sqlite3_finalize(stmt) }
-        guard sqlite3_step(stmt) == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
+        guard sqlite3_step(stmt) == SQLITE_ROW else { throw BenchError("sqlite: \(db.message)") }
         return sqlite3_column_int64(stmt, 0)
     }
 
@@ -51,14 +47,14 @@ final class ChangeLogProbe {
 
     /// Reads the pod changes since the last poll.
     func poll() throws {
-        let compacted = try scalar("SELECT value FROM meta WHERE key = 'compacted'")
+        let compacted = try db.scalar("SELECT value FROM meta WHERE key = 'compacted'")
         if compacted > lastRevision { throw BenchError("the change log was compacted past revision \(lastRevision)") }
         sqlite3_bind_int64(follow, 1, lastRevision)
         defer { sqlite3_reset(follow) }
         while true {
             let rc = sqlite3_step(follow)
             if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
+            guard rc == SQLITE_ROW else { throw BenchError("sqlite: \(db.message)") }
             lastRevision = sqlite3_column_int64(follow, 0)
             let name = String(cString: sqlite3_column_text(follow, 2))
             switch sqlite3_column_int64(follow, 1) {
@@ -76,13 +72,13 @@ final class ChangeLogProbe {
     private func boundAt(_ revision: Int64) throws -> Bool {
         sqlite3_bind_int64(isBound, 1, revision)
         defer { sqlite3_reset(isBound) }
-        guard sqlite3_step(isBound) == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
+        guard sqlite3_step(isBound) == SQLITE_ROW else { throw BenchError("sqlite: \(db.message)") }
         return sqlite3_column_int64(isBound, 0) != 0
     }
 
     /// Writes after `revision`, counted by resource and change type (`pods ADDED 5000`), largest first.
     func writes(after revision: Int64) throws -> [(resource: String, type: String, count: Int)] {
-        let stmt = try prepare(
+        let stmt = try db.prepare(
             "SELECT resource, type, count(*) FROM changes WHERE revision > ?1 GROUP BY 1, 2 ORDER BY 3 DESC")
         defer { sqlite3_finalize(stmt) }
         sqlite3_bind_int64(stmt, 1, revision)
@@ -96,28 +92,13 @@ final class ChangeLogProbe {
 
     /// The average size in bytes of a stored pod, and the bytes of every change after `revision`.
     func sizes(after revision: Int64) throws -> (pod: Int64, changes: Int64) {
-        let pod = try scalar(
+        let pod = try db.scalar(
             "SELECT coalesce(avg(length(c.value)), 0) FROM objects o JOIN changes c ON c.revision = o.revision WHERE o.resource = 'pods'")
-        let stmt = try prepare("SELECT coalesce(sum(length(value)), 0) FROM changes WHERE revision > ?1")
+        let stmt = try db.prepare("SELECT coalesce(sum(length(value)), 0) FROM changes WHERE revision > ?1")
         defer { sqlite3_finalize(stmt) }
         sqlite3_bind_int64(stmt, 1, revision)
-        guard sqlite3_step(stmt) == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
+        guard sqlite3_step(stmt) == SQLITE_ROW else { throw BenchError("sqlite: \(db.message)") }
         return (pod, sqlite3_column_int64(stmt, 0))
-    }
-
-    private var message: String { String(cString: sqlite3_errmsg(db)) }
-
-    private func scalar(_ sql: String) throws -> Int64 {
-        let stmt = try prepare(sql)
-        defer { sqlite3_finalize(stmt) }
-        guard sqlite3_step(stmt) == SQLITE_ROW else { throw BenchError("sqlite: \(message)") }
-        return sqlite3_column_int64(stmt, 0)
-    }
-
-    private func prepare(_ sql: String) throws -> OpaquePointer? {
-        var stmt: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { throw BenchError("sqlite: \(message)") }
-        return stmt
     }
 }
 

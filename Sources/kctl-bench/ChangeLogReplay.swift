@@ -27,7 +27,7 @@ struct ChangeLogReplay {
 
     /// The changes after `revision` in the store file at `path`, in revision order.
     static func rows(of path: String, after revision: Int64) throws -> [Row] {
-        let db = try Connection(path: path, readOnly: true)
+        let db = try BenchSQLite(path: path, readOnly: true)
         let stmt = try db.prepare(
             "SELECT revision, resource, namespace, name, type, value FROM changes WHERE revision > ?1 ORDER BY revision")
         defer { sqlite3_finalize(stmt) }
@@ -46,7 +46,7 @@ struct ChangeLogReplay {
 
     /// Writes `rows` into a new file at `path`.
     static func replay(_ rows: [Row], into path: String) throws -> Cost {
-        let db = try Connection(path: path, readOnly: false)
+        let db = try BenchSQLite(path: path, readOnly: false)
         try db.exec(
             """
             PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000;
@@ -93,36 +93,5 @@ struct ChangeLogReplay {
         var now = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
-    /// A bare libsqlite3 connection.
-    private final class Connection {
-        private var db: OpaquePointer?
-
-        init(path: String, readOnly: Bool) throws {
-            let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-            guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK else { throw BenchError("cannot open \(path)") }
-            sqlite3_busy_timeout(db, 5_000)
-        }
-
-        deinit { sqlite3_close(db) }
-
-        func exec(_ sql: String) throws {
-            guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw BenchError("sqlite: \(message) in \(sql.prefix(80))") }
-        }
-
-        func prepare(_ sql: String) throws -> OpaquePointer? {
-            var stmt: OpaquePointer?
-            guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { throw BenchError("sqlite: \(message) in \(sql.prefix(80))") }
-            return stmt
-        }
-
-        /// Runs a statement that returns no rows, then resets it.
-        func step(_ stmt: OpaquePointer?) throws {
-            defer { sqlite3_reset(stmt) }
-            guard sqlite3_step(stmt) == SQLITE_DONE else { throw BenchError("sqlite: \(message)") }
-        }
-
-        private var message: String { String(cString: sqlite3_errmsg(db)) }
     }
 }

@@ -5,29 +5,13 @@ import KctlModel
 /// The reference: the same rows written straight through libsqlite3 with the same durability
 /// settings (WAL, synchronous=NORMAL, one transaction per row), no object model, no revision log.
 final class RawSQLite {
-    private var db: OpaquePointer?
+    private let db: BenchSQLite
 
     init(path: String) throws {
-        guard sqlite3_open(path, &db) == SQLITE_OK else { throw BenchError("cannot open \(path)") }
-        try exec("PRAGMA journal_mode=WAL")
-        try exec("PRAGMA synchronous=NORMAL")
-        try exec("CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
-    }
-
-    deinit { sqlite3_close(db) }
-
-    func exec(_ sql: String) throws {
-        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
-            throw BenchError("sqlite: \(String(cString: sqlite3_errmsg(db))) in \(sql)")
-        }
-    }
-
-    private func prepare(_ sql: String) throws -> OpaquePointer? {
-        var stmt: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else {
-            throw BenchError("sqlite: \(String(cString: sqlite3_errmsg(db)))")
-        }
-        return stmt
+        db = try BenchSQLite(path: path, readOnly: false)
+        try db.exec("PRAGMA journal_mode=WAL")
+        try db.exec("PRAGMA synchronous=NORMAL")
+        try db.exec("CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
     }
 
     /// Writes each row in its own transaction; returns rows per second.
@@ -35,9 +19,9 @@ final class RawSQLite {
         let sql = update
             ? "UPDATE objects SET value = ?2 WHERE key = ?1"
             : "INSERT INTO objects (key, value) VALUES (?1, ?2)"
-        let stmt = try prepare(sql)
-        let begin = try prepare("BEGIN IMMEDIATE")
-        let commit = try prepare("COMMIT")
+        let stmt = try db.prepare(sql)
+        let begin = try db.prepare("BEGIN IMMEDIATE")
+        let commit = try db.prepare("COMMIT")
         defer {
             sqlite3_finalize(stmt)
             sqlite3_finalize(begin)
@@ -59,7 +43,7 @@ final class RawSQLite {
 
     /// Reads every value; returns the time taken.
     func readAll() throws -> Duration {
-        let stmt = try prepare("SELECT key, value FROM objects ORDER BY key")
+        let stmt = try db.prepare("SELECT key, value FROM objects ORDER BY key")
         defer { sqlite3_finalize(stmt) }
         let start = ContinuousClock.now
         var bytes = 0
