@@ -18,15 +18,16 @@ struct GlobalOptions: ParsableArguments {
     /// `arguments` with the shared flags given before the command (`kctl -n prod get pods`, as
     /// kubectl takes them) moved to where every command reads them: the end, or before a `--`.
     static func movedBehindTheCommand(_ arguments: [String]) -> [String] {
+        let withValue = ["-n", "-s", "--namespace", "--server"]
         var leading: [String] = []
         var rest = arguments[...]
         while let first = rest.first {
             if ["-A", "--all-namespaces"].contains(first)
-                || ["-n", "-s", "--namespace", "--server"].contains(where: { first.hasPrefix($0 + "=") })
+                || withValue.contains(where: { first.hasPrefix($0 + "=") })
             {
                 leading.append(first)
                 rest = rest.dropFirst()
-            } else if ["-n", "-s", "--namespace", "--server"].contains(first), rest.count >= 2 {
+            } else if withValue.contains(first), rest.count >= 2 {
                 leading.append(contentsOf: rest.prefix(2))
                 rest = rest.dropFirst(2)
             } else {
