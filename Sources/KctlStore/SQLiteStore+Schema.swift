@@ -83,10 +83,6 @@ enum Schema {
     static let begin = "BEGIN IMMEDIATE"
     static let commit = "COMMIT"
     static let rollback = "ROLLBACK"
-    /// One write of a group commit: undone alone when it fails.
-    static let savepoint = "SAVEPOINT write"
-    static let release = "RELEASE write"
-    static let rollbackToSavepoint = "ROLLBACK TO write"
     /// The changes up to ?1 that are no live object's value.
     static let deleteChangesUpTo =
         "DELETE FROM changes WHERE revision <= ?1 AND revision NOT IN (SELECT revision FROM objects)"

@@ -76,6 +76,9 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Objects written by the open transaction, nil for removed (guarded by `lock`; empty
     /// between transactions).
     private var uncommitted: [ObjectKey: KubeObject?] = [:]
+    /// Whether the write `commit` runs has changed a row yet: a failure after that point cannot
+    /// be undone by the write alone.
+    private var wroteRows = false
     private let checkpointer: Checkpointer
     private let queue = CommitQueue()
 
@@ -122,9 +125,12 @@ final class SQLiteWriter: @unchecked Sendable {
         return await queue.submit(operations) { self.commit($0) }
     }
 
-    /// Runs `operations` in one transaction, each at the next revision and inside a savepoint,
-    /// so a failing write undoes only itself; then commits, updates the cache and publishes the
-    /// events in revision order. A failed commit fails every write of the group.
+    /// Runs `operations` in one transaction, each at the next revision, then commits, updates the
+    /// cache and publishes the events in revision order. A write that fails before it wrote a row
+    /// (NotFound, Conflict, AlreadyExists, a rule or its mutation refusing) fails alone and
+    /// changes nothing, so no savepoint is needed around each; one that fails after (SQLite
+    /// itself failing mid-write: I/O, a full disk) leaves its rows half-written, so the whole
+    /// transaction is rolled back and every write of the group fails, as when a commit fails.
     private func commit(_ operations: [Operation]) -> [Result<Output, any Error>] {
         lock.lock()
         defer { lock.unlock() }
@@ -140,31 +146,23 @@ final class SQLiteWriter: @unchecked Sendable {
         } catch {
             return operations.map { _ in .failure(error) }
         }
-        let single = operations.count == 1
         var next = _revision + 1
         for operation in operations {
+            wroteRows = false
             do {
-                if !single { try db.statement(Schema.savepoint).run() }
-                do {
-                    let (output, commit) = try run(operation, revision: next)
-                    if !single { try db.statement(Schema.release).run() }
-                    if let commit {
-                        uncommitted[commit.key] = commit.event.type == .deleted ? .some(nil) : commit.event.object
-                        commits.append(commit)
-                        next += 1
-                    }
-                    results.append(.success(output))
-                } catch {
-                    if !single {
-                        try db.statement(Schema.rollbackToSavepoint).run()
-                        try db.statement(Schema.release).run()
-                    }
-                    results.append(.failure(error))
+                let (output, commit) = try run(operation, revision: next)
+                if let commit {
+                    uncommitted[commit.key] = commit.event.type == .deleted ? .some(nil) : commit.event.object
+                    commits.append(commit)
+                    next += 1
                 }
+                results.append(.success(output))
             } catch {
-                // The savepoint itself failed: the transaction is in an unknown state.
-                try? db.statement(Schema.rollback).run()
-                return operations.map { _ in .failure(error) }
+                if wroteRows {
+                    try? db.statement(Schema.rollback).run()
+                    return operations.map { _ in .failure(error) }
+                }
+                results.append(.failure(error))
             }
         }
         do {
@@ -202,6 +200,7 @@ final class SQLiteWriter: @unchecked Sendable {
             insert.bind(4, revision)
             try insert.run()
             if db.changes == 0 { throw StatusError.alreadyExists(type, key.name) }
+            wroteRows = true
             try logChange(revision, key, .added, value)
             let event = WatchEvent(type: .added, object: object, objectJSON: value, revision: revision, resource: type)
             return (.object(object), Commit(event: event, key: key))
@@ -311,6 +310,7 @@ final class SQLiteWriter: @unchecked Sendable {
             bind(update, key)
             update.bind(4, revision)
             try update.run()
+            wroteRows = true
             try logChange(revision, key, .modified, value)
             let event = WatchEvent(type: .modified, object: object, objectJSON: value, revision: revision, resource: type)
             return (object, Commit(event: event, key: key))
@@ -320,6 +320,7 @@ final class SQLiteWriter: @unchecked Sendable {
             let delete = try db.statement(Schema.deleteObject)
             bind(delete, key)
             try delete.run()
+            wroteRows = true
             try logChange(revision, key, .deleted, value)
             let event = WatchEvent(type: .deleted, object: object, objectJSON: value, revision: revision, resource: type)
             return (object, Commit(event: event, key: key))

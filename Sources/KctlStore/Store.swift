@@ -123,7 +123,8 @@ public protocol Store: Sendable {
     /// Runs `writes` in order, each at its own revision and checked against the state the earlier
     /// ones left, exactly as calling them one by one would; a failing write changes nothing and
     /// does not stop the others. `SQLiteStore` commits them in one transaction and returns every
-    /// result after that commit, so an acknowledged write is as durable as a single one.
+    /// result after that commit, so an acknowledged write is as durable as a single one; the
+    /// storage itself failing (I/O, a full disk) fails them all, as a failed commit does.
     func write(_ writes: [StoreWrite]) async -> [StoreWriteResult]
 
     /// Deletes an object, or, while it has finalizers, sets `deletionTimestamp` and keeps it.

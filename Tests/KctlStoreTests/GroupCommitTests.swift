@@ -162,6 +162,36 @@ import Testing
         #expect(results.allSatisfy { $0.error != nil })
     }
 
+    /// Writes run without a savepoint each: a write that fails before touching a row fails alone
+    /// (above), and one that SQLite fails half-way (here a trigger refusing its change-log row,
+    /// after its object row went in) takes the whole transaction with it, so no row is left
+    /// without its value and the store keeps working.
+    @Test func aStorageFailureHalfWayThroughAWriteFailsTheWholeBatch() async throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.dbPath)
+        defer { store.close() }
+        _ = try await store.create(configMap("before"), as: .configMap)
+        let other = try SQLiteConnection(path: dir.dbPath, readOnly: false, busyTimeout: .seconds(5))
+        try other.execute(
+            """
+            CREATE TRIGGER refuse BEFORE INSERT ON changes WHEN NEW.name = 'boom'
+            BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+            """)
+        other.close()
+        let results = await store.write([
+            .create(configMap("a"), as: .configMap),
+            .create(configMap("boom"), as: .configMap),
+            .create(configMap("c"), as: .configMap),
+        ])
+        #expect(results.allSatisfy { $0.error != nil })
+        #expect("\(results[1].error!)".contains("injected failure"))
+        #expect(try await store.list(.configMap, namespace: nil).items.map(\.name) == ["before"])
+        #expect(try await store.currentRevision() == 1)
+        let after = try await store.create(configMap("after"), as: .configMap)
+        #expect(after.resourceVersion == "2")
+        #expect(try await store.list(.configMap, namespace: nil).items.map(\.name) == ["after", "before"])
+    }
+
     @Test func aBindingWritesSpecAndStatusAtOneRevision() async throws {
         try await withStore { store, _ in
             var pod = KubeObject(["apiVersion": "v1", "kind": "Pod", "spec": ["containers": [["name": "c"]]]])
