@@ -64,11 +64,16 @@ public final class GarbageCollector: Sendable {
             guard let self else { return }
             let object = event.object
             switch event {
-            case .added, .updated:
+            case .added:
                 // Its owners may be gone already, or it is being deleted with a policy.
                 if !object.ownerReferences.isEmpty || object.deletionTimestamp != nil {
                     self.queues[type]?.add(event.key)
                 }
+            case .updated(let old, _):
+                // Only a change to what the collector decides on: a pod's status updates, most
+                // of its changes, tell it nothing new (an owner's deletion enqueues its
+                // dependents by itself).
+                if Self.ownershipChanged(from: old, to: object) { self.queues[type]?.add(event.key) }
             case .deleted:
                 // Its dependents may be orphans now.
                 if let uid = object.uid { self.enqueueDependents(of: uid) }
@@ -76,6 +81,14 @@ public final class GarbageCollector: Sendable {
             // Owners waiting (foreground) on this dependent look again.
             if event.isDeletedOrDeleting { self.enqueueOwners(of: object) }
         }
+    }
+
+    /// Whether an update changed what a collection decision reads: the owner references, the
+    /// deletion mark or, while deleting, the finalizers (the deletion policies).
+    static func ownershipChanged(from old: KubeObject, to new: KubeObject) -> Bool {
+        if old.deletionTimestamp != new.deletionTimestamp { return true }
+        if new.deletionTimestamp != nil, old.finalizers != new.finalizers { return true }
+        return old.ownerReferences != new.ownerReferences
     }
 
     private func enqueueDependents(of uid: String) {

@@ -127,6 +127,27 @@ import Testing
         }
     }
 
+    /// The collector looks again at an updated object only when its owners or deletion changed:
+    /// a status update is ignored, a reference added to a gone owner is acted on.
+    @Test func anOwnerReferenceAddedByAnUpdateIsChecked() async throws {
+        try await withControllers { store, _ in
+            _ = try await store.create(try pod("plain", labels: ["a": "b"]), as: .pod)
+            _ = try await store.update(.pod, namespace: "default", name: "plain", subresource: .status) {
+                $0.status = ["phase": "Pending"]
+            }
+            var ghost = KubeObject(["apiVersion": "apps/v1", "kind": "ReplicaSet"])
+            ghost.name = "ghost"
+            ghost.uid = "0000-gone"
+            let reference = OwnerRef.controller(of: ghost).json
+            _ = try await store.update(.pod, namespace: "default", name: "plain", subresource: .main) {
+                $0.ownerReferences = [reference]
+            }
+            try await eventually("the pod whose only owner is gone deleted") {
+                try await store.list(.pod, namespace: "default").items.isEmpty
+            }
+        }
+    }
+
     @Test func orphanPolicyKeepsDependents() async throws {
         try await withControllers { store, _ in
             let web = try await store.create(try deployment("web", replicas: 2), as: .deployment)
