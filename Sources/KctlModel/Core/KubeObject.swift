@@ -134,6 +134,19 @@ public struct KubeObject: Sendable, Hashable {
         json.filter { $0.key != "metadata" && $0.key != "status" && $0.key != "apiVersion" && $0.key != "kind" }
     }
 
+    /// Whether `other` differs from this object in more than its status and the fields every
+    /// write changes (`resourceVersion`, `managedFields`): a node agent, as a kubelet, does not
+    /// sync a pod again for a status change, most often its own.
+    public func differsBeyondStatus(from other: KubeObject) -> Bool {
+        func differs(_ a: [String: JSONValue], _ b: [String: JSONValue], ignoring ignored: (String) -> Bool) -> Bool {
+            for (key, value) in a where !ignored(key) && b[key] != value { return true }
+            for key in b.keys where !ignored(key) && a[key] == nil { return true }
+            return false
+        }
+        if differs(json, other.json, ignoring: { $0 == "status" || $0 == "metadata" }) { return true }
+        return differs(metadata, other.metadata, ignoring: { $0 == "resourceVersion" || $0 == "managedFields" })
+    }
+
     private func stringMap(_ v: JSONValue?) -> [String: String] {
         guard let o = v?.objectValue else { return [:] }
         var out: [String: String] = [:]
