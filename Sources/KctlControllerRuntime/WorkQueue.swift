@@ -230,4 +230,12 @@ public final class WorkQueue: Sendable {
 
     /// Keys waiting on a delay (`addAfter`, `addRateLimited`).
     public var delayedCount: Int { state.withLock { $0.timers.count } }
+
+    /// How long until a delayed key is queued, by the queue's clock (zero or less once due and
+    /// not yet queued; nil when the key waits on no delay): lets a test state when something
+    /// will happen instead of waiting to see that it has not happened yet.
+    public func timeUntilDue(_ key: ObjectKey) -> Duration? {
+        guard let due = state.withLock({ $0.timers[key]?.due }) else { return nil }
+        return due - clock.elapsed()
+    }
 }
