@@ -62,6 +62,8 @@ final class SQLiteWriter: @unchecked Sendable {
         }
     }
 
+    private static let eventResource = ResourceType.event.groupResource
+
     /// Most writes one transaction takes; the rest wait for the next commit.
     static let maxGroup = 512
 
@@ -104,6 +106,9 @@ final class SQLiteWriter: @unchecked Sendable {
             db.close()
         }
     }
+
+    /// The keys in the writer's cache (for tests).
+    var cachedKeys: Int { locked { current.count } }
 
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
         lock.lock()
@@ -179,6 +184,9 @@ final class SQLiteWriter: @unchecked Sendable {
             _revision = commit.event.revision
             if commit.event.type == .deleted {
                 current.remove(commit.key)
+            } else if commit.event.type == .added && commit.key.resource == Self.eventResource {
+                // Events are written once and seldom changed (a repeat's count): caching each new
+                // one would push out the pods and sets that controllers update next.
             } else {
                 current.insert(commit.key, commit.event.object)
             }

@@ -41,6 +41,29 @@ import Testing
         #expect(written.map { $0["data"]?["v"]?.stringValue } == (1..<5).map { "updated-\($0)" })
     }
 
+    /// New Events stay out of the cache: a burst of them would evict what controllers update next.
+    @Test func newEventsTakeNoPlaceInTheCache() async throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.dbPath, options: StoreOptions(writerCacheSize: 10))
+        defer { store.close() }
+        for i in 0..<2 { _ = try await store.create(configMap("c\(i)"), as: .configMap) }
+        for i in 0..<5 {
+            let event = KubeObject([
+                "apiVersion": "v1", "kind": "Event", "metadata": ["name": .string("e\(i)"), "namespace": "default"],
+                "reason": "Tested", "count": 1,
+            ])
+            _ = try await store.create(event, as: .event)
+        }
+        #expect(store.writer.cachedKeys == 2)
+        // An event changed later (a repeat's count) is read from the file, then kept.
+        let repeated = try await store.update(.event, namespace: "default", name: "e3", subresource: .main) {
+            $0["count"] = 2
+        }
+        #expect(repeated["count"] == 2)
+        #expect(try await store.get(.event, namespace: "default", name: "e3")["count"] == 2)
+        #expect(store.writer.cachedKeys == 3)
+    }
+
     @Test func rawListIsTheStoredBytesOfList() async throws {
         try await withStore { store, _ in
             for name in ["b", "a", "c"] { _ = try await store.create(configMap(name), as: .configMap) }
