@@ -51,4 +51,22 @@ import Testing
         let spliced = String(forged.prefix { $0 != "." }) + String(token.drop { $0 != "." })
         #expect(AuthToken.verify(spliced, key: key, now: 0) == nil)
     }
+
+    /// A 32-byte signature is 43 base64url characters, the last carrying 2 unused bits: a token
+    /// changed only there decodes to the same bytes and must still be refused (`demo-edupro`
+    /// forges its token by replacing the last character, and passed it when that was all).
+    @Test func aTokenChangedInTheSignaturesUnusedBitsIsRefused() throws {
+        let key = Array("key".utf8)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        var checked = 0
+        for expires in Int64(1_000)..<1_200 {
+            let token = AuthToken(user: "bob", expires: expires).signed(with: key)
+            let last = try #require(alphabet.firstIndex(of: token.last!))
+            let twin = String(token.dropLast()) + String(alphabet[last ^ 1])  // the same high 4 bits
+            #expect(AuthToken.verify(token, key: key, now: 0) != nil)
+            #expect(AuthToken.verify(twin, key: key, now: 0) == nil)
+            checked += 1
+        }
+        #expect(checked == 200)
+    }
 }

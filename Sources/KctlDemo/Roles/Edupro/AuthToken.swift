@@ -34,9 +34,13 @@ struct AuthToken: Sendable, Equatable {
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
+    /// The bytes of canonical base64url text only: a last character that differs from the
+    /// encoding in its unused low bits decodes to the same bytes, and would let a token changed
+    /// there pass as the one that was signed.
     static func unbase64url(_ text: Substring) -> [UInt8]? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
+        guard let bytes = Data(base64Encoded: base64).map(Array.init), base64url(bytes) == text else { return nil }
+        return bytes
     }
 }
