@@ -105,6 +105,7 @@ struct SchedulerBench: AsyncParsableCommand {
             let end = ContinuousClock.now
             let posted = try await posting.value
             let cpu = Self.cpuSeconds()
+            try probe.verifyBindings()
             progress(
                 "  Deployments \(via == .apply ? "applied (kctl apply)" : "posted") after \(Self.seconds(posted - start)), every pod created after "
                     + "\(Self.seconds((allCreated ?? end) - start)), every pod bound after \(Self.seconds(end - start))")
