@@ -30,6 +30,10 @@ public final class NodeAgent: Sendable {
     let podQueue: WorkQueue
     let events: EventRecorder?
     private let stopped = Locked(false)
+    /// The status this agent last wrote for each of its pods. A change that only brings back that
+    /// status is its own report and needs no sync; any other status change (the node lifecycle
+    /// controller marking a pod not ready, a client's edit) does, so the runner writes it again.
+    private let reported = Locked<[ObjectKey: JSONValue]>([:])
     /// Whether the runner stops its pods gracefully when the agent stops (see `stop(graceful:)`).
     private let gracefulStop = Locked(true)
     private let stopSignal: AsyncStream<Void>
@@ -202,6 +206,7 @@ public final class NodeAgent: Sendable {
     func syncPod(_ key: ObjectKey) async throws {
         let context = self.context
         guard let object = pod(key), object.spec?["nodeName"]?.stringValue == nodeName else {
+            reported.withLock { $0[key] = nil }
             await runner.forget(key, uid: nil, context: context)
             return
         }
@@ -216,12 +221,14 @@ public final class NodeAgent: Sendable {
             } catch let error as StatusError where error.reason == .notFound || error.reason == .conflict {
                 // Gone already, or replaced by a new pod of the same name: nothing of ours is left.
             }
+            reported.withLock { $0[key] = nil }
             await runner.forget(key, uid: uid, context: context)
             return
         }
         // The runner decodes what it needs (the accepting runner: only the status).
         guard let status = try await runner.sync(object: object, context: context) else { return }
         let encoded = try JSONValue(encoding: status)
+        reported.withLock { $0[key] = encoded }
         do {
             _ = try await store.update(.pod, namespace: key.namespace, name: key.name, subresource: .status) { stored in
                 guard stored.uid == uid else {
@@ -230,8 +237,14 @@ public final class NodeAgent: Sendable {
                 stored.status = encoded
             }
         } catch let error as StatusError where error.reason == .notFound {
+            reported.withLock { $0[key] = nil }
             await runner.forget(key, uid: uid, context: context)
         }
+    }
+
+    /// Whether `status` is the one this agent last wrote for the pod at `key`.
+    func isOwnReport(_ key: ObjectKey, status: JSONValue?) -> Bool {
+        reported.withLock { $0[key] } == status
     }
 }
 

@@ -161,9 +161,14 @@ public final class NodeAgents: ServiceLifecycle.Service, Sendable {
     }
 
     private func podChanged(_ event: InformerEvent) {
-        // A status-only change (the agent's own report, most often) needs no sync, as a kubelet
-        // ignores one; the agent learns of its processes from its runtime, not from its writes.
-        if case .updated(let old, let new) = event, !new.differsBeyondStatus(from: old) { return }
+        // The agent's own status report coming back needs no sync: it learns of its processes
+        // from its runtime, not from its writes. (A status changed by anyone else does.)
+        if case .updated(let old, let new) = event, !new.differsBeyondStatus(from: old),
+            let node = new.spec?["nodeName"]?.stringValue,
+            state.withLock({ $0.running[node] })?.isOwnReport(event.key, status: new.status) == true
+        {
+            return
+        }
         var nodeNames: [String] = []
         if let name = event.object.spec?["nodeName"]?.stringValue { nodeNames.append(name) }
         if case .updated(let old, _) = event, let name = old.spec?["nodeName"]?.stringValue, !nodeNames.contains(name) {

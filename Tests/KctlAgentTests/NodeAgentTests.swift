@@ -99,6 +99,30 @@ func renewTime(_ lease: KubeObject?) -> String? { lease?.spec?["renewTime"]?.str
         }
     }
 
+    /// The agent's own status report coming back is no reason to sync again, but a status that
+    /// anyone else wrote is: here a client's edit drops what acceptance filled in, and the agent
+    /// fills it in again.
+    @Test func aStatusWrittenByAnotherIsSyncedAgain() async throws {
+        try await withStore { store in
+            let clock = ManualClock()
+            try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
+            let agents = NodeAgents(store: store, logger: testLogger, clock: clock, options: testAgentOptions)
+            try await whileRunning([{ try await agents.run() }]) {
+                _ = try await store.create(pod("web", node: "node-1"), as: .pod)
+                try await eventually("accepted") {
+                    try await store.get(.pod, namespace: "default", name: "web").status?["hostIP"] != nil
+                }
+                _ = try await store.update(.pod, namespace: "default", name: "web", subresource: .status) {
+                    $0.status = ["phase": "Pending"]
+                }
+                try await eventually("accepted again") {
+                    try await store.get(.pod, namespace: "default", name: "web").status?["hostIP"]?.stringValue
+                        == "127.0.1.1"
+                }
+            }
+        }
+    }
+
     @Test func podsBeingDeletedAreStoppedThenDeleted() async throws {
         try await withStore { store in
             let clock = ManualClock()

@@ -135,8 +135,8 @@ public struct KubeObject: Sendable, Hashable {
     }
 
     /// Whether `other` differs from this object in more than its status and the fields every
-    /// write changes (`resourceVersion`, `managedFields`): a node agent, as a kubelet, does not
-    /// sync a pod again for a status change, most often its own.
+    /// write changes (`resourceVersion`, `managedFields`): a node agent does not sync a pod
+    /// again when the only change is its own status report coming back.
     public func differsBeyondStatus(from other: KubeObject) -> Bool {
         func differs(_ a: [String: JSONValue], _ b: [String: JSONValue], ignoring ignored: (String) -> Bool) -> Bool {
             for (key, value) in a where !ignored(key) && b[key] != value { return true }
