@@ -275,7 +275,7 @@ import Testing
             try await server.node("node-1")
             try await server.pod("web-1", node: "node-1", containers: ["main"], owner: "ReplicaSet")
             // No agent: the evicted pod stays marked, never removed.
-            let result = await server.kctl(["drain", "node-1", "--timeout", "300ms"])
+            let result = await server.kctl(["drain", "node-1", "--timeout", "2s"])  // cordon and evict fit well within it
             #expect(result.exitCode == 1)
             #expect(result.stdout == "node/node-1 cordoned\nevicting pod default/web-1\n")
             let failure = "error when waiting for pod \"web-1\" in namespace \"default\" to terminate: context deadline exceeded"

@@ -246,7 +246,9 @@ import Testing
         let once = await KctlCommand.capture(["rollout", "status", "deploy/web", "-w=false", "--server", d.url])
         #expect(once.exitCode == 0 && once.stdout == waiting + "\n", "\(once)")
 
-        let timedOut = await KctlCommand.capture(["rollout", "status", "deploy/web", "--timeout", "300ms", "--server", d.url])
+        // Long enough for the first read on a loaded machine (at 300 ms it came too late once,
+        // beside a build), short enough to keep the test quick: the rollout never completes.
+        let timedOut = await KctlCommand.capture(["rollout", "status", "deploy/web", "--timeout", "2s", "--server", d.url])
         #expect(timedOut.exitCode == 1)
         #expect(timedOut.stdout == waiting + "\n")
         #expect(timedOut.stderr == "error: timed out waiting for the condition\n")
