@@ -85,8 +85,18 @@ import Testing
         return lines
     }
 
+    /// The rounds are seconds of CPU without a suspension point: run on the cooperative pool (one
+    /// thread per core) they held every other test of the suite back at its start, one thread
+    /// each, long enough for tests waiting 10 s on a condition to time out. On a thread of their
+    /// own, one case after another, they take their turn with the rest.
+    static let fuzzing = BlockingExecutor(label: "kctl.test.framer-fuzz")
+
     @Test(arguments: 0..<FramerFuzzTests.requests.count)
-    func mutatedRequestsFrameTheSameHoweverTheyAreSplit(seedIndex: Int) {
+    func mutatedRequestsFrameTheSameHoweverTheyAreSplit(seedIndex: Int) async {
+        await withTaskExecutorPreference(Self.fuzzing) { Self.requestRounds(seedIndex: seedIndex) }
+    }
+
+    static func requestRounds(seedIndex: Int) {
         var random = ByteMutator(seed: 0x6b63_746c + UInt64(seedIndex), telling: Self.telling)
         var mismatches = 0
         for (round, bytes) in random.variants(of: Self.requests[seedIndex], count: 600).enumerated() {
@@ -165,7 +175,11 @@ import Testing
     }
 
     @Test(arguments: 0..<FramerFuzzTests.responses.count)
-    func mutatedResponsesFrameTheSameHoweverTheyAreSplit(seedIndex: Int) {
+    func mutatedResponsesFrameTheSameHoweverTheyAreSplit(seedIndex: Int) async {
+        await withTaskExecutorPreference(Self.fuzzing) { Self.responseRounds(seedIndex: seedIndex) }
+    }
+
+    static func responseRounds(seedIndex: Int) {
         var random = ByteMutator(seed: 0x7265_7370 + UInt64(seedIndex), telling: Self.telling)
         let seed = Self.responses[seedIndex]
         var mismatches = 0
