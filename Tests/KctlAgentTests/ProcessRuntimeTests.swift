@@ -168,12 +168,16 @@ import Testing
     @Test func deletingAPodStopsItsWholeProcessGroupGracefullyFirst() async throws {
         try await withRuntime { store, runtime, _ in
             // A grandchild, and a TERM handler that leaves a mark before exiting.
-            let script = "sleep 300 & trap 'echo stopping; touch stopped; kill $!; exit 0' TERM; while true; do sleep 1; done"
+            // `armed` tells that the handler is in place: the container counts as running from
+            // its start, and a TERM before the `trap` ends the shell without it (seen once in CI).
+            let script =
+                "sleep 300 & trap 'echo stopping; touch stopped; kill $!; exit 0' TERM; touch armed; while true; do sleep 1; done"
             _ = try await store.create(shellPod("graceful", script, grace: 10), as: .pod)
             try await eventually("running") { try await container(store, "graceful")?.state?.running != nil }
             let pgid = try #require(try await pid(runtime, store, "graceful"))
             let uid = try #require(try await find(store, .pod, "default", "graceful")?.uid)
             let work = runtime.directories.work(namespace: "default", name: "graceful", uid: uid)
+            try await eventually("the TERM handler in place") { FileManager.default.fileExists(atPath: work + "/armed") }
 
             _ = try await store.delete(.pod, namespace: "default", name: "graceful")
             try await eventually("the pod is gone") { try await find(store, .pod, "default", "graceful") == nil }
