@@ -208,8 +208,9 @@ let package = Package(
             name: "KctlControllersTests",
             dependencies: ["KctlControllers", "KctlControllerRuntime", "KctlStore", "KctlModel", "KctlTestSupport"]),
         .testTarget(
-            name: "KctlSchedulerTests", dependencies: ["KctlScheduler", "KctlControllerRuntime", "KctlStore", "KctlModel"]),
-        .testTarget(name: "KctlSupervisorTests", dependencies: ["KctlSupervisor"]),
+            name: "KctlSchedulerTests",
+            dependencies: ["KctlScheduler", "KctlControllerRuntime", "KctlStore", "KctlModel", "KctlTestSupport"]),
+        .testTarget(name: "KctlSupervisorTests", dependencies: ["KctlSupervisor", "KctlTestSupport"]),
         .testTarget(
             name: "KctlMetricsTests",
             dependencies: [
@@ -223,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "KctlAgentTests",
             dependencies: [
-                "KctlAgent", "KctlSupervisor", "KctlControllerRuntime", "KctlStore", "KctlModel",
+                "KctlAgent", "KctlSupervisor", "KctlControllerRuntime", "KctlStore", "KctlModel", "KctlTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(

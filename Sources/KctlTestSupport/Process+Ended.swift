@@ -5,11 +5,6 @@ extension Process {
     /// of the cooperative pool in `waitUntilExit()`. Returns whether it ended.
     @discardableResult
     public func ended(within limit: Duration = .seconds(30)) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while isRunning {
-            guard ContinuousClock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return true
+        (try? await pollUntil(within: limit, every: .milliseconds(10)) { !isRunning }) == true
     }
 }

@@ -101,10 +101,6 @@ public func withDeadline<T: Sendable>(seconds: Double, _ body: @escaping @Sendab
 
 /// Polls `condition` until it holds or the deadline passes.
 public func eventually(seconds: Double = 10, _ what: String, _ condition: @escaping @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
+    if try await pollUntil(within: .seconds(seconds), every: .milliseconds(20), { (try? await condition()) == true }) { return }
     throw TestFailure("timed out waiting for: \(what)")
 }

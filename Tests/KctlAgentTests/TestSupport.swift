@@ -3,6 +3,7 @@ import KctlAgent
 import KctlControllerRuntime
 import KctlModel
 import KctlStore
+import KctlTestSupport
 import Logging
 import Testing
 
@@ -63,11 +64,7 @@ func eventually(
     _ what: String, seconds: Double = 20, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
+    if try await pollUntil(within: .seconds(seconds), every: .milliseconds(5), { (try? await condition()) == true }) { return }
     Issue.record("timed out waiting for: \(what)", sourceLocation: sourceLocation)
     throw TestTimeout(description: what)
 }

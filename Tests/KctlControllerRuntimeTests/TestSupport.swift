@@ -1,6 +1,7 @@
 import Foundation
 import KctlModel
 import KctlStore
+import KctlTestSupport
 import Testing
 
 /// A store in a fresh temporary directory, closed and removed after `body`.
@@ -37,11 +38,7 @@ func withTimeout<R: Sendable>(
 func eventually(
     _ what: String, within limit: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
+    if try await pollUntil(within: limit, every: .milliseconds(5), condition) { return }
     throw TimeoutError(what: what)
 }
 

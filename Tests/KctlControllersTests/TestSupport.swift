@@ -3,6 +3,7 @@ import KctlControllerRuntime
 import KctlControllers
 import KctlModel
 import KctlStore
+import KctlTestSupport
 import Logging
 import Testing
 
@@ -15,11 +16,7 @@ struct TimeoutError: Error, CustomStringConvertible {
 func eventually(
     _ what: String, within limit: Duration = .seconds(15), _ condition: () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
+    if try await pollUntil(within: limit, every: .milliseconds(10), { (try? await condition()) == true }) { return }
     throw TimeoutError(what: what)
 }
 

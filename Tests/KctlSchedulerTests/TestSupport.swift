@@ -1,6 +1,7 @@
 import Foundation
 import KctlModel
 import KctlStore
+import KctlTestSupport
 import Testing
 
 @testable import KctlScheduler
@@ -73,11 +74,7 @@ struct TimeoutError: Error, CustomStringConvertible {
 func eventually(
     _ what: String, within limit: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
+    if try await pollUntil(within: limit, every: .milliseconds(10), condition) { return }
     throw TimeoutError(what: what)
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import KctlTestSupport
 import Testing
 
 @testable import KctlSupervisor
@@ -26,11 +27,7 @@ func withSupervisor<T>(
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
 func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
+    if (try? await pollUntil(within: timeout, every: .milliseconds(5), condition)) == true { return true }
     return condition()
 }
 
