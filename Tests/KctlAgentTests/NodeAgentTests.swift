@@ -14,63 +14,63 @@ func tick(_ clock: ManualClock, by duration: Duration, sleepers count: Int = 1) 
 
 func renewTime(_ lease: KubeObject?) -> String? { lease?.spec?["renewTime"]?.stringValue }
 
+/// A store with `nodes` simulated Nodes, and their agents running on a manual clock while `body` runs.
+func withRunningAgents(nodes: Int, _ body: (SQLiteStore, NodeAgents, ManualClock) async throws -> Void) async throws {
+    try await withStore { store in
+        let clock = ManualClock()
+        try await SimulatedNodes.ensure(store: store, count: nodes, logger: testLogger)
+        let agents = NodeAgents(store: store, logger: testLogger, clock: clock, options: testAgentOptions)
+        try await whileRunning([{ try await agents.run() }]) { try await body(store, agents, clock) }
+    }
+}
+
 @Suite struct NodeAgentTests {
     @Test func agentCreatesItsLeaseRenewsItAndReportsReady() async throws {
-        try await withStore { store in
-            let clock = ManualClock()
-            try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
-            let agents = NodeAgents(store: store, logger: testLogger, clock: clock, options: testAgentOptions)
-            try await whileRunning([{ try await agents.run() }]) {
-                try await eventually("the Lease") { try await lease(store, "node-1") != nil }
-                let created = try #require(try await lease(store, "node-1"))
-                #expect(created.spec?["holderIdentity"]?.stringValue == "node-1")
-                #expect(created.spec?["leaseDurationSeconds"]?.intValue == 40)
-                #expect(created.ownerReferences.first?["kind"]?.stringValue == "Node")
-                let first = try #require(renewTime(created))
+        try await withRunningAgents(nodes: 1) { store, agents, clock in
+            try await eventually("the Lease") { try await lease(store, "node-1") != nil }
+            let created = try #require(try await lease(store, "node-1"))
+            #expect(created.spec?["holderIdentity"]?.stringValue == "node-1")
+            #expect(created.spec?["leaseDurationSeconds"]?.intValue == 40)
+            #expect(created.ownerReferences.first?["kind"]?.stringValue == "Node")
+            let first = try #require(renewTime(created))
 
-                try await eventually("Ready=True") {
-                    readyStatus(try await store.get(.node, namespace: nil, name: "node-1")) == "True"
-                }
-                let ready = readyCondition(try await store.get(.node, namespace: nil, name: "node-1"))
-                #expect(ready?["reason"]?.stringValue == "KubeletReady")
-                #expect(ready?["message"]?.stringValue == "kctl agent is posting ready status")
-
-                try await tick(clock, by: .seconds(10))
-                try await eventually("a renewal") { renewTime(try await lease(store, "node-1")) != first }
+            try await eventually("Ready=True") {
+                readyStatus(try await store.get(.node, namespace: nil, name: "node-1")) == "True"
             }
+            let ready = readyCondition(try await store.get(.node, namespace: nil, name: "node-1"))
+            #expect(ready?["reason"]?.stringValue == "KubeletReady")
+            #expect(ready?["message"]?.stringValue == "kctl agent is posting ready status")
+
+            try await tick(clock, by: .seconds(10))
+            try await eventually("a renewal") { renewTime(try await lease(store, "node-1")) != first }
         }
     }
 
     @Test func leaseRenewalsDoNotRewriteTheNode() async throws {
-        try await withStore { store in
-            let clock = ManualClock()
-            try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
-            let agents = NodeAgents(store: store, logger: testLogger, clock: clock, options: testAgentOptions)
-            try await whileRunning([{ try await agents.run() }]) {
-                try await eventually("Ready=True") {
-                    readyStatus(try await store.get(.node, namespace: nil, name: "node-1")) == "True"
-                }
-                let reported = try await store.get(.node, namespace: nil, name: "node-1")
-                var last = renewTime(try await lease(store, "node-1"))
-                // Four heartbeats (40 s) within the 60 s status report interval: the Lease moves, the Node does not.
-                for _ in 1...4 {
-                    try await tick(clock, by: .seconds(10))
-                    let previous = last
-                    try await eventually("a renewal") { renewTime(try await lease(store, "node-1")) != previous }
-                    last = renewTime(try await lease(store, "node-1"))
-                }
-                #expect(try await store.get(.node, namespace: nil, name: "node-1").resourceVersion == reported.resourceVersion)
-
-                // Past the report interval the Node gets a fresh lastHeartbeatTime.
-                try await tick(clock, by: .seconds(10))
-                try await tick(clock, by: .seconds(10))
-                try await eventually("a status report") {
-                    let node = try await store.get(.node, namespace: nil, name: "node-1")
-                    return readyCondition(node)?["lastHeartbeatTime"] != readyCondition(reported)?["lastHeartbeatTime"]
-                }
-                #expect(readyCondition(try await store.get(.node, namespace: nil, name: "node-1"))?["lastTransitionTime"]
-                    == readyCondition(reported)?["lastTransitionTime"])
+        try await withRunningAgents(nodes: 1) { store, agents, clock in
+            try await eventually("Ready=True") {
+                readyStatus(try await store.get(.node, namespace: nil, name: "node-1")) == "True"
             }
+            let reported = try await store.get(.node, namespace: nil, name: "node-1")
+            var last = renewTime(try await lease(store, "node-1"))
+            // Four heartbeats (40 s) within the 60 s status report interval: the Lease moves, the Node does not.
+            for _ in 1...4 {
+                try await tick(clock, by: .seconds(10))
+                let previous = last
+                try await eventually("a renewal") { renewTime(try await lease(store, "node-1")) != previous }
+                last = renewTime(try await lease(store, "node-1"))
+            }
+            #expect(try await store.get(.node, namespace: nil, name: "node-1").resourceVersion == reported.resourceVersion)
+
+            // Past the report interval the Node gets a fresh lastHeartbeatTime.
+            try await tick(clock, by: .seconds(10))
+            try await tick(clock, by: .seconds(10))
+            try await eventually("a status report") {
+                let node = try await store.get(.node, namespace: nil, name: "node-1")
+                return readyCondition(node)?["lastHeartbeatTime"] != readyCondition(reported)?["lastHeartbeatTime"]
+            }
+            #expect(readyCondition(try await store.get(.node, namespace: nil, name: "node-1"))?["lastTransitionTime"]
+                == readyCondition(reported)?["lastTransitionTime"])
         }
     }
 
@@ -103,22 +103,17 @@ func renewTime(_ lease: KubeObject?) -> String? { lease?.spec?["renewTime"]?.str
     /// anyone else wrote is: here a client's edit drops what acceptance filled in, and the agent
     /// fills it in again.
     @Test func aStatusWrittenByAnotherIsSyncedAgain() async throws {
-        try await withStore { store in
-            let clock = ManualClock()
-            try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
-            let agents = NodeAgents(store: store, logger: testLogger, clock: clock, options: testAgentOptions)
-            try await whileRunning([{ try await agents.run() }]) {
-                _ = try await store.create(pod("web", node: "node-1"), as: .pod)
-                try await eventually("accepted") {
-                    try await store.get(.pod, namespace: "default", name: "web").status?["hostIP"] != nil
-                }
-                _ = try await store.update(.pod, namespace: "default", name: "web", subresource: .status) {
-                    $0.status = ["phase": "Pending"]
-                }
-                try await eventually("accepted again") {
-                    try await store.get(.pod, namespace: "default", name: "web").status?["hostIP"]?.stringValue
-                        == "127.0.1.1"
-                }
+        try await withRunningAgents(nodes: 1) { store, agents, clock in
+            _ = try await store.create(pod("web", node: "node-1"), as: .pod)
+            try await eventually("accepted") {
+                try await store.get(.pod, namespace: "default", name: "web").status?["hostIP"] != nil
+            }
+            _ = try await store.update(.pod, namespace: "default", name: "web", subresource: .status) {
+                $0.status = ["phase": "Pending"]
+            }
+            try await eventually("accepted again") {
+                try await store.get(.pod, namespace: "default", name: "web").status?["hostIP"]?.stringValue
+                    == "127.0.1.1"
             }
         }
     }
@@ -198,54 +193,44 @@ func renewTime(_ lease: KubeObject?) -> String? { lease?.spec?["renewTime"]?.str
     }
 
     @Test func deletingANodeStopsItsAgent() async throws {
-        try await withStore { store in
-            let clock = ManualClock()
-            try await SimulatedNodes.ensure(store: store, count: 2, logger: testLogger)
-            let agents = NodeAgents(store: store, logger: testLogger, clock: clock, options: testAgentOptions)
-            try await whileRunning([{ try await agents.run() }]) {
-                try await eventually("two Leases") {
-                    let one = try await lease(store, "node-1")
-                    let two = try await lease(store, "node-2")
-                    return one != nil && two != nil
-                }
-                _ = try await store.delete(.node, namespace: nil, name: "node-1")
-                try await eventually("node-1's agent stopped") { agents.runningNodes == ["node-2"] }
-                let before = renewTime(try await lease(store, "node-1"))
-                let other = renewTime(try await lease(store, "node-2"))
-                // Node-1's agent may still be sleeping on the clock while node-2's finishes a
-                // heartbeat, so no single tick is sure to wake node-2: time moves on until it renews.
-                try await eventually("node-2 renews") {
-                    clock.advance(by: .seconds(10))
-                    return renewTime(try await lease(store, "node-2")) != other
-                }
-                #expect(renewTime(try await lease(store, "node-1")) == before)
+        try await withRunningAgents(nodes: 2) { store, agents, clock in
+            try await eventually("two Leases") {
+                let one = try await lease(store, "node-1")
+                let two = try await lease(store, "node-2")
+                return one != nil && two != nil
             }
+            _ = try await store.delete(.node, namespace: nil, name: "node-1")
+            try await eventually("node-1's agent stopped") { agents.runningNodes == ["node-2"] }
+            let before = renewTime(try await lease(store, "node-1"))
+            let other = renewTime(try await lease(store, "node-2"))
+            // Node-1's agent may still be sleeping on the clock while node-2's finishes a
+            // heartbeat, so no single tick is sure to wake node-2: time moves on until it renews.
+            try await eventually("node-2 renews") {
+                clock.advance(by: .seconds(10))
+                return renewTime(try await lease(store, "node-2")) != other
+            }
+            #expect(renewTime(try await lease(store, "node-1")) == before)
         }
     }
 
     @Test func agentsCanBeStoppedAndStartedPerNode() async throws {
-        try await withStore { store in
-            let clock = ManualClock()
-            try await SimulatedNodes.ensure(store: store, count: 1, logger: testLogger)
-            let agents = NodeAgents(store: store, logger: testLogger, clock: clock, options: testAgentOptions)
-            try await whileRunning([{ try await agents.run() }]) {
-                try await eventually("the Lease") { try await lease(store, "node-1") != nil }
-                agents.stop(node: "node-1")
-                #expect(!agents.isRunning(node: "node-1"))
-                try await eventually("no agent sleeping") { clock.sleeperCount == 0 }
-                let stopped = renewTime(try await lease(store, "node-1"))
-                clock.advance(by: .seconds(30))
-                // A Node update does not bring a stopped agent back.
-                _ = try await store.update(.node, namespace: nil, name: "node-1", subresource: .main) {
-                    $0.labels["touched"] = "yes"
-                }
-                try await eventually("the update seen") { agents.runningNodes.isEmpty }
-                #expect(renewTime(try await lease(store, "node-1")) == stopped)
-
-                agents.start(node: "node-1")
-                #expect(agents.isRunning(node: "node-1"))
-                try await eventually("renewed after start") { renewTime(try await lease(store, "node-1")) != stopped }
+        try await withRunningAgents(nodes: 1) { store, agents, clock in
+            try await eventually("the Lease") { try await lease(store, "node-1") != nil }
+            agents.stop(node: "node-1")
+            #expect(!agents.isRunning(node: "node-1"))
+            try await eventually("no agent sleeping") { clock.sleeperCount == 0 }
+            let stopped = renewTime(try await lease(store, "node-1"))
+            clock.advance(by: .seconds(30))
+            // A Node update does not bring a stopped agent back.
+            _ = try await store.update(.node, namespace: nil, name: "node-1", subresource: .main) {
+                $0.labels["touched"] = "yes"
             }
+            try await eventually("the update seen") { agents.runningNodes.isEmpty }
+            #expect(renewTime(try await lease(store, "node-1")) == stopped)
+
+            agents.start(node: "node-1")
+            #expect(agents.isRunning(node: "node-1"))
+            try await eventually("renewed after start") { renewTime(try await lease(store, "node-1")) != stopped }
         }
     }
 }
