@@ -138,6 +138,9 @@ public struct APIServer: HTTPResponder {
         if target.type == .pod, target.subresource == "log", request.method == .get {
             return try await podLog(target, query: query)
         }
+        if target.type == .pod, target.subresource == Self.schedulingRecord, request.method == .get {
+            return try await podScheduling(target)
+        }
         if target.type == .pod, target.subresource == "exec", request.method == .get || request.method == .post {
             // Reached only when the request was not upgraded to a WebSocket (see `webSocketUpgrade`):
             // the same checks, so that kubectl prints why, then Kubernetes' answer to a plain request.

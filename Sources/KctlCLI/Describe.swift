@@ -78,6 +78,8 @@ extension KctlCommand {
                 context.related = (try? await client.list(
                     .pod, namespace: nil,
                     fieldSelector: "spec.nodeName=\(object.name),status.phase!=Succeeded,status.phase!=Failed").items) ?? []
+            case "pods":
+                context.scheduling = try? await client.schedulingRecord(namespace: object.namespace, pod: object.name)
             case "services":
                 let path = "/api/v1/namespaces/\(object.namespace ?? "default")/endpoints/\(object.name)"
                 if let (status, body) = try? await client.raw(method: "GET", path: path), status == 200,

@@ -11,6 +11,8 @@ struct DescribeContext: Sendable {
     var endpoints: [String]?
     /// ... or, better, its Endpoints object, which `describe` shows port by port as kubectl does.
     var endpointsObject: JSONValue?
+    /// Pod: the scheduler's record of its latest decision.
+    var scheduling: String?
 }
 
 /// Multi-line, kubectl-like descriptions of objects, as a pure function of the object.
@@ -24,7 +26,7 @@ enum Describer {
         switch type.plural {
         case "deployments": deployment(object, &w, context: context)
         case "replicasets": replicaSet(object, &w)
-        case "pods": pod(object, &w, now: now)
+        case "pods": pod(object, &w, context: context, now: now)
         case "services": service(object, &w, context: context)
         case "secrets":
             common(object, &w)
@@ -199,14 +201,14 @@ enum Describer {
 
     // MARK: - Pods and containers
 
-    private static func pod(_ object: KubeObject, _ w: inout DescribeWriter, now: Date) {
+    private static func pod(_ object: KubeObject, _ w: inout DescribeWriter, context: DescribeContext, now: Date) {
         let o = object.value
         let node = str(o, "spec.nodeName").map { name in str(o, "status.hostIP").map { "\(name)/\($0)" } ?? name }
         w.pair("Node", node ?? "<none>")
         w.pair("Start Time", timestamp(str(o, "status.startTime")))
         w.pair("Labels", values: labelLines(object.labels))
         var annotations = object.annotations
-        let scheduling = annotations.removeValue(forKey: Decision.annotationKey)
+        let scheduling = annotations.removeValue(forKey: Decision.annotationKey) ?? context.scheduling
         w.pair("Annotations", values: annotationLines(annotations))
         w.pair("Status", object.deletionTimestamp != nil ? "Terminating" : (str(o, "status.phase") ?? "Unknown"))
         if let reason = str(o, "status.reason") { w.pair("Reason", reason) }

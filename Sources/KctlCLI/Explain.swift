@@ -35,7 +35,9 @@ extension KctlCommand {
             try await global.withClient { client in
                 let pod = try await client.get(.pod, namespace: global.effectiveNamespace, name: name)
                 io.out("Pod \(global.effectiveNamespace)/\(name):")
-                guard let record = pod.annotations[Decision.annotationKey] else {
+                // Pods stored by an older kctld keep the record in an annotation.
+                let stored = try await client.schedulingRecord(namespace: global.effectiveNamespace, pod: name)
+                guard let record = stored ?? pod.annotations[Decision.annotationKey] else {
                     let node = pod.spec?["nodeName"]?.stringValue ?? ""
                     io.out(node.isEmpty ? "  not looked at by the scheduler yet" : "  bound to \(node) without a scheduling record (bound directly)")
                     return

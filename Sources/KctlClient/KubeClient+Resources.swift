@@ -79,6 +79,17 @@ extension KubeClient {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The scheduler's latest decision for a pod (`GET pods/NAME/scheduling`), as its JSON
+    /// record; nil when the server has none (404): the pod is missing, not looked at yet, or
+    /// was bound by someone else.
+    public func schedulingRecord(namespace: String?, pod: String) async throws -> String? {
+        let path = ResourceType.pod.itemPath(namespace: scoped(.pod, namespace), name: pod) + "/scheduling"
+        let (status, bytes) = try await send(method: .GET, path: path)
+        if status == 404 { return nil }
+        guard (200..<300).contains(status) else { throw KubeClient.error(status: status, body: bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The namespace to put in a path: none for cluster-scoped kinds, `default` when unset.
     func scoped(_ type: ResourceType, _ namespace: String?) -> String? {
         guard type.namespaced else { return nil }

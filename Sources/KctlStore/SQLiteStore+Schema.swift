@@ -8,15 +8,17 @@ import KctlModel
 /// - `objects`: each live object, keyed by (resource, namespace, name); `revision` is its last
 ///   write, whose change row holds its value, `create_revision` the write that created it.
 ///   Compaction removes change rows up to a revision except those still some object's value.
+/// - `attachments`: data kept with a live object outside its value (`ObjectAttachment`), keyed by the
+///   object's key and the attachment's name; deleting the object deletes them.
 /// - `meta`: `compacted` (every change at or below it is gone, but for the live objects' own).
 ///
 /// `resource` is the kind's `groupResource` (`deployments.apps`); cluster-scoped objects have
 /// namespace "". Values are `KubeObject.serialized()` bytes (compact JSON, sorted keys).
 ///
-/// Version 1 kept a second copy of each live object's value in `objects`; opening such a file
-/// moves it to version 2 (`migrations`).
+/// Version 1 kept a second copy of each live object's value in `objects`; version 2 had no
+/// `attachments`. Opening an older file moves it to the current version (`migrations`).
 enum Schema {
-    static let version: Int64 = 2
+    static let version: Int64 = 3
 
     static let tables = """
         CREATE TABLE IF NOT EXISTS changes (
@@ -28,6 +30,7 @@ enum Schema {
             value     BLOB NOT NULL
         );
         \(objectsTable("IF NOT EXISTS objects"))
+        \(attachmentsTable)
         CREATE TABLE IF NOT EXISTS meta (
             key   TEXT PRIMARY KEY,
             value INTEGER NOT NULL
@@ -49,6 +52,17 @@ enum Schema {
         """
     }
 
+    private static let attachmentsTable = """
+        CREATE TABLE IF NOT EXISTS attachments (
+            resource  TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            name      TEXT NOT NULL,
+            key       TEXT NOT NULL,
+            value     BLOB NOT NULL,
+            PRIMARY KEY (resource, namespace, name, key)
+        ) WITHOUT ROWID;
+        """
+
     /// What turns a file of version N into version N + 1, by N.
     static let migrations: [Int64: String] = [
         // The live values move into the log: each object's last change row is put back where
@@ -62,7 +76,8 @@ enum Schema {
             INSERT INTO objects_v2 SELECT resource, namespace, name, revision, create_revision FROM objects;
             DROP TABLE objects;
             ALTER TABLE objects_v2 RENAME TO objects;
-            """
+            """,
+        2: attachmentsTable,
     ]
 
     // The writer's statements.
@@ -77,6 +92,11 @@ enum Schema {
     static let updateObject =
         "UPDATE objects SET revision = ?4 WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
     static let deleteObject = "DELETE FROM objects WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
+    static let putAttachment = """
+        INSERT INTO attachments (resource, namespace, name, key, value) VALUES (?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT DO UPDATE SET value = excluded.value
+        """
+    static let deleteAttachments = "DELETE FROM attachments WHERE resource = ?1 AND namespace = ?2 AND name = ?3"
     static let insertChange = """
         INSERT INTO changes (revision, resource, namespace, name, type, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
         """
@@ -97,6 +117,12 @@ enum Schema {
         """
 
     // The readers' statements.
+    /// One row when the object exists; its attachment ?4's value in it, or NULL.
+    static let selectAttachment = """
+        SELECT a.value FROM objects o LEFT JOIN attachments a
+            ON a.resource = o.resource AND a.namespace = o.namespace AND a.name = o.name AND a.key = ?4
+        WHERE o.resource = ?1 AND o.namespace = ?2 AND o.name = ?3
+        """
     static let listAll = """
         SELECT c.value FROM objects o JOIN changes c ON c.revision = o.revision
         WHERE o.resource = ?1 ORDER BY o.namespace, o.name

@@ -138,7 +138,9 @@ public final class SQLiteStore: Store {
         let key = ObjectKey(type, namespace: namespace, name: name)
         // The writer runs `mutate` before `perform` returns and keeps no reference to it after.
         let updated = try await withoutActuallyEscaping(mutate) { mutate in
-            try await writer.perform(.mutate(key: key, type: type, subresource: subresource, mutate: mutate)).object
+            try await writer.perform(
+                .mutate(key: key, type: type, subresource: subresource, attachment: nil, mutate: mutate)
+            ).object
         }
         await maybeYield()
         return updated
@@ -199,12 +201,12 @@ public final class SQLiteStore: Store {
             return .update(
                 object, key: ObjectKey(type, namespace: object.namespace, name: object.name), type: type,
                 subresource: subresource)
-        case .mutate(let type, let namespace, let name, let subresource, let mutate):
+        case .mutate(let type, let namespace, let name, let subresource, let attachment, let mutate):
             StoreMetrics.operation(.update)
             types.register(type)
             return .mutate(
                 key: ObjectKey(type, namespace: namespace, name: name), type: type, subresource: subresource,
-                mutate: mutate)
+                attachment: attachment, mutate: mutate)
         case .delete(let type, let namespace, let name, let preconditions, let grace):
             StoreMetrics.operation(.delete)
             types.register(type)
@@ -212,6 +214,34 @@ public final class SQLiteStore: Store {
                 key: ObjectKey(type, namespace: namespace, name: name), type: type, preconditions: preconditions,
                 gracePeriodSeconds: grace, now: clock.now())
         }
+    }
+
+    public nonisolated(nonsending) func attach(
+        _ attachment: ObjectAttachment, to type: ResourceType, namespace: String?, name: String
+    ) async throws {
+        types.register(type)
+        let key = ObjectKey(type, namespace: namespace, name: name)
+        _ = try await writer.perform(.attach(attachment, key: key, type: type))
+        await maybeYield()
+    }
+
+    public nonisolated(nonsending) func attachment(
+        _ attachment: String, of type: ResourceType, namespace: String?, name: String
+    ) async throws -> [UInt8]? {
+        let key = ObjectKey(type, namespace: namespace, name: name)
+        let found = try readers.withReader { db -> [UInt8]?? in
+            let select = try db.statement(Schema.selectAttachment)
+            defer { select.reset() }
+            select.bind(1, key.resource)
+            select.bind(2, key.namespace)
+            select.bind(3, key.name)
+            select.bind(4, attachment)
+            guard try select.step() else { return nil }
+            if select.isNull(0) { return .some(nil) }
+            return .some(select.withBlob(0) { [UInt8]($0) })
+        }
+        guard let found else { throw StatusError.notFound(type, name) }
+        return found
     }
 
     public nonisolated(nonsending) func watch(_ type: ResourceType?, namespace: String?, from revision: Int64) async throws

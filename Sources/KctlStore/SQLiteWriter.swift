@@ -37,8 +37,9 @@ final class SQLiteWriter: @unchecked Sendable {
         case create(KubeObject, key: ObjectKey, type: ResourceType)
         case update(KubeObject, key: ObjectKey, type: ResourceType, subresource: Subresource)
         case mutate(
-            key: ObjectKey, type: ResourceType, subresource: Subresource,
+            key: ObjectKey, type: ResourceType, subresource: Subresource, attachment: ObjectAttachment?,
             mutate: @Sendable (inout KubeObject) throws -> Void)
+        case attach(ObjectAttachment, key: ObjectKey, type: ResourceType)
         case delete(key: ObjectKey, type: ResourceType, preconditions: Preconditions, gracePeriodSeconds: Int64?, now: String)
     }
 
@@ -81,6 +82,9 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Whether the write `commit` runs has changed a row yet: a failure after that point cannot
     /// be undone by the write alone.
     private var wroteRows = false
+    /// Whether the open transaction stored an attachment (which makes no revision, but still
+    /// needs the transaction committed).
+    private var attached = false
     private let checkpointer: Checkpointer
     private let queue = CommitQueue()
 
@@ -152,6 +156,7 @@ final class SQLiteWriter: @unchecked Sendable {
             return operations.map { _ in .failure(error) }
         }
         var next = _revision + 1
+        attached = false
         for operation in operations {
             wroteRows = false
             do {
@@ -171,7 +176,7 @@ final class SQLiteWriter: @unchecked Sendable {
             }
         }
         do {
-            if commits.isEmpty {
+            if commits.isEmpty && !attached {
                 try db.statement(Schema.rollback).run()
             } else {
                 try db.statement(Schema.commit).run()
@@ -218,14 +223,22 @@ final class SQLiteWriter: @unchecked Sendable {
                 stored: stored, incoming: incoming, as: type, subresource: subresource, checkVersion: true)
             let (object, commit) = try apply(outcome, key: key, type: type, revision: revision)
             return (.object(object), commit)
-        case .mutate(let key, let type, let subresource, let mutate):
+        case .mutate(let key, let type, let subresource, let attachment, let mutate):
             guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
             var changed = stored
             try mutate(&changed)
             let outcome = try ObjectRules.update(
                 stored: stored, incoming: changed, as: type, subresource: subresource, checkVersion: false)
             let (object, commit) = try apply(outcome, key: key, type: type, revision: revision)
+            if let attachment {
+                // Removed by this very write (its last finalizer cleared): nothing to attach to.
+                if commit?.event.type != .deleted { try put(attachment, key) }
+            }
             return (.object(object), commit)
+        case .attach(let attachment, let key, let type):
+            guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
+            try put(attachment, key)
+            return (.object(stored), nil)
         case .delete(let key, let type, let preconditions, let gracePeriodSeconds, let now):
             guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
             let outcome = try ObjectRules.delete(
@@ -329,10 +342,23 @@ final class SQLiteWriter: @unchecked Sendable {
             bind(delete, key)
             try delete.run()
             wroteRows = true
+            let detach = try db.statement(Schema.deleteAttachments)
+            bind(detach, key)
+            try detach.run()
             try logChange(revision, key, .deleted, value)
             let event = WatchEvent(type: .deleted, object: object, objectJSON: value, revision: revision, resource: type)
             return (object, Commit(event: event, key: key))
         }
+    }
+
+    private func put(_ attachment: ObjectAttachment, _ key: ObjectKey) throws {
+        let put = try db.statement(Schema.putAttachment)
+        bind(put, key)
+        put.bind(4, attachment.name)
+        put.bind(5, attachment.value)
+        wroteRows = true
+        try put.run()
+        attached = true
     }
 
     private func logChange(_ revision: Int64, _ key: ObjectKey, _ type: WatchEvent.EventType, _ value: [UInt8]) throws {

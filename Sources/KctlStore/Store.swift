@@ -149,6 +149,15 @@ public protocol Store: Sendable {
 
     /// The revision of the newest write.
     func currentRevision() async throws -> Int64
+
+    /// Stores `attachment` with an object, replacing one of the same name (see `ObjectAttachment`).
+    /// Throws NotFound when the object does not exist.
+    func attach(_ attachment: ObjectAttachment, to type: ResourceType, namespace: String?, name: String) async throws
+
+    /// The value of an object's attachment, or nil when it has none of that name. Throws
+    /// NotFound when the object does not exist.
+    func attachment(_ attachment: String, of type: ResourceType, namespace: String?, name: String) async throws
+        -> [UInt8]?
 }
 
 /// A watch whose stream also yields `nil` after each `tick()` (see `Store.tickingWatch`).

@@ -8,14 +8,32 @@ public enum StoreWrite: Sendable {
     case create(KubeObject, as: ResourceType)
     /// `Store.update(_:as:subresource:)`.
     case update(KubeObject, as: ResourceType, subresource: Subresource)
-    /// `Store.update(_:namespace:name:subresource:mutate:)`.
+    /// `Store.update(_:namespace:name:subresource:mutate:)`; with `attaching`, the attachment is
+    /// also stored with the object (replacing one of the same name) when the mutation succeeds,
+    /// whether or not it changed the object.
     case mutate(
-        ResourceType, namespace: String?, name: String, subresource: Subresource,
+        ResourceType, namespace: String?, name: String, subresource: Subresource, attaching: ObjectAttachment? = nil,
         mutate: @Sendable (inout KubeObject) throws -> Void)
     /// `Store.delete(_:namespace:name:preconditions:gracePeriodSeconds:)`.
     case delete(
         ResourceType, namespace: String?, name: String, preconditions: Preconditions = Preconditions(),
         gracePeriodSeconds: Int64? = nil)
+}
+
+/// Data kept with one object for as long as it lives, outside its value: it is not in the
+/// object's JSON, its watch events or its list, and writing it makes no revision. For what
+/// is bulky and read seldom, like the scheduler's per-node record of its decision for a pod,
+/// which in the pod itself would travel with every later write and watch event of it.
+/// Deleting the object deletes its attachments, in the same transaction.
+public struct ObjectAttachment: Sendable, Hashable {
+    /// Unique per object (`scheduling`).
+    public var name: String
+    public var value: [UInt8]
+
+    public init(name: String, value: [UInt8]) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// What one write of a batch did.
@@ -65,10 +83,12 @@ extension Store {
                     results.append(.written(try await create(object, as: type)))
                 case .update(let object, let type, let subresource):
                     results.append(.written(try await update(object, as: type, subresource: subresource)))
-                case .mutate(let type, let namespace, let name, let subresource, let mutate):
-                    results.append(
-                        .written(
-                            try await update(type, namespace: namespace, name: name, subresource: subresource, mutate: mutate)))
+                case .mutate(let type, let namespace, let name, let subresource, let attachment, let mutate):
+                    let written = try await update(type, namespace: namespace, name: name, subresource: subresource, mutate: mutate)
+                    if let attachment {
+                        try await attach(attachment, to: type, namespace: namespace, name: name)
+                    }
+                    results.append(.written(written))
                 case .delete(let type, let namespace, let name, let preconditions, let grace):
                     results.append(
                         .deleted(

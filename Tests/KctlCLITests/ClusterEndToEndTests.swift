@@ -133,5 +133,18 @@ import Testing
         #expect(explain.stdout.contains("Insufficient cpu"), "\(explain.stdout)")
         let describe = await kctl(d, ["describe", "pod", "huge"])
         #expect(describe.stdout.contains("Scheduling:"), "\(describe.stdout)")
+
+        // The record is served beside the pod, not inside it.
+        #expect(pod.annotations["kctl.dev/scheduling"] == nil)
+        let record = try await d.client.raw(method: "GET", path: "/api/v1/namespaces/default/pods/huge/scheduling")
+        #expect(record.status == 200)
+        let json = try JSONValue.parse(record.body)
+        #expect(json["nodeCount"] == 3)
+        #expect(json["reasons"]?["Insufficient cpu"] == 3)
+        let missing = try await d.client.raw(method: "GET", path: "/api/v1/namespaces/default/pods/nope/scheduling")
+        #expect(missing.status == 404)
+        let gone = await kctl(d, ["explain", "pod", "nope"])
+        #expect(gone.exitCode != 0)
+        #expect(gone.stderr.contains("\"nope\" not found"), "\(gone.stderr)")
     }
 }

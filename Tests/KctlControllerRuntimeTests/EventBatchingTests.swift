@@ -138,4 +138,12 @@ final class GatedStore: Store, @unchecked Sendable {
         try await store.watch(type, namespace: namespace, from: revision)
     }
     func currentRevision() async throws -> Int64 { try await store.currentRevision() }
+    func attach(_ attachment: ObjectAttachment, to type: ResourceType, namespace: String?, name: String) async throws {
+        try await store.attach(attachment, to: type, namespace: namespace, name: name)
+    }
+    func attachment(_ attachment: String, of type: ResourceType, namespace: String?, name: String) async throws
+        -> [UInt8]?
+    {
+        try await store.attachment(attachment, of: type, namespace: namespace, name: name)
+    }
 }

@@ -89,7 +89,8 @@ import Testing
         #expect(throws: (any Error).self) { try PodInfo(Pod(pod)) }
     }
 
-    /// One watch event per bound pod, carrying the node, the decision and `PodScheduled=True`.
+    /// One watch event per bound pod, carrying the node and `PodScheduled=True`; the decision is
+    /// stored with the pod in the same write, outside its value.
     @Test func aBindingIsOneWrite() async throws {
         try await withStore { store in
             _ = try await store.create(nodeObject("n1", zone: "z1"), as: .node)
@@ -105,7 +106,10 @@ import Testing
                 seen[event.object.name, default: 0] += 1
                 if event.object.spec?["nodeName"]?.stringValue == "n1" {
                     bound.insert(event.object.name)
-                    #expect(event.object.annotations[Decision.annotationKey] != nil)
+                    #expect(event.object.annotations[Decision.annotationKey] == nil)
+                    let record = try await store.attachment(
+                        Decision.attachmentName, of: .pod, namespace: "default", name: event.object.name)
+                    #expect(record.map { String(decoding: $0, as: UTF8.self) }?.contains("\"node\":\"n1\"") == true)
                     let condition = PodScheduledCondition.current(event.object)
                     #expect(condition?["status"]?.stringValue == "True")
                 }
@@ -129,12 +133,37 @@ import Testing
             let info = try PodInfo(pod)
             await service.bind([
                 PendingBinding(
-                    key: .init(namespace: "default", name: "p"), pod: info, object: pod, node: "n1", annotation: "{}",
-                    message: "m", time: "t")
+                    key: .init(namespace: "default", name: "p"), pod: info, object: pod, node: "n1",
+                    record: ObjectAttachment(name: Decision.attachmentName, value: Array("{}".utf8)), message: "m", time: "t")
             ])
             let stored = try await store.get(.pod, namespace: "default", name: "p")
             #expect(stored.spec?["nodeName"]?.stringValue == "elsewhere")
             #expect(stored.annotations[Decision.annotationKey] == nil)
+            let record = try await store.attachment(Decision.attachmentName, of: .pod, namespace: "default", name: "p")
+            #expect(record == nil, "no record of a binding that did not happen")
+        }
+    }
+
+    /// A pod stored by an older kctl keeps the record in an annotation; binding it moves the
+    /// record out, so the pod is left with the new one only.
+    @Test func bindingAPodWithAnOldAnnotationRecordReplacesIt() async throws {
+        try await withStore { store in
+            _ = try await store.create(nodeObject("n1", zone: "z1"), as: .node)
+            var old = podObject("p", app: "p")
+            old.annotations = [Decision.annotationKey: "{\"v\":1}", "team": "a"]
+            _ = try await store.create(old, as: .pod)
+            let service = SchedulerService(store: store, logger: Self.logger)
+            let task = Task { try await service.run() }
+            defer { task.cancel() }
+            try await eventually("the pod bound") {
+                try await store.get(.pod, namespace: "default", name: "p").spec?["nodeName"]?.stringValue == "n1"
+            }
+            let stored = try await store.get(.pod, namespace: "default", name: "p")
+            #expect(stored.annotations == ["team": "a"])
+            let record = try await store.attachment(Decision.attachmentName, of: .pod, namespace: "default", name: "p")
+            #expect(record.map { String(decoding: $0, as: UTF8.self) }?.contains("\"v\":2") == true)
+            task.cancel()
+            _ = await task.result
         }
     }
 
@@ -143,7 +172,7 @@ import Testing
         for i in 0..<100 { nodes.append(nodeInfo(String(format: "node-%03d", i), zone: "z\(i % 3)")) }
         let s = snapshot(nodes)
         let decision = SchedulingPipeline.schedule(podInfo("web-1", owner: "rs"), in: s)
-        let text = decision.annotation(time: "2025-01-01T10:00:00Z")
+        let text = decision.record(time: "2025-01-01T10:00:00Z")
         let json = try JSONValue.parse(text)
         #expect(json["nodes"]?.arrayValue?.count == 100)
         #expect(text.utf8.count < 4_000, "\(text.utf8.count) bytes")
@@ -218,7 +247,7 @@ import Testing
             for limit in [0, 1, 10, 30, 100] {
                 for time in ["2025-01-01T10:00:00Z", "odd \"time\"\n\\"] {
                     #expect(
-                        decision.annotation(time: time, maxNodes: limit)
+                        decision.record(time: time, maxNodes: limit)
                             == decision.annotationValue(time: time, maxNodes: limit).serializedString(),
                         "limit \(limit)")
                 }
@@ -230,7 +259,7 @@ import Testing
                 NodeOutcome(node: "n\\1", filter: "F", reasons: ["quote \" here", "tab\t"]),
                 NodeOutcome(node: "n2", filter: "G"),
             ])
-        #expect(odd.annotation(time: "t") == odd.annotationValue(time: "t").serializedString())
+        #expect(odd.record(time: "t") == odd.annotationValue(time: "t").serializedString())
     }
 
     /// Records written before the compact format still render.

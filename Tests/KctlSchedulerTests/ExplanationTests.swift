@@ -8,7 +8,7 @@ import Testing
         var s = snapshot([nodeInfo("a", zone: "z1"), nodeInfo("b", zone: "z2"), nodeInfo("small", cpu: 100, zone: "z1")])
         s.assume(podInfo("r1", owner: "rs"), on: "a")
         let decision = SchedulingPipeline.schedule(podInfo("r2", cpu: 500, owner: "rs"), in: s)
-        let text = decision.annotation(time: "2025-01-01T10:00:00Z")
+        let text = decision.record(time: "2025-01-01T10:00:00Z")
         #expect(!text.contains("\n"))
         let json = try JSONValue.parse(text)
         #expect(json["node"]?.stringValue == "b")
@@ -26,7 +26,7 @@ import Testing
         #expect(chosen[2 + nodeSpread] == "100")
         #expect(Int(chosen[1]) == decision.outcome(for: "b")?.total)
         // Capped: the rest is counted.
-        let capped = try JSONValue.parse(decision.annotation(time: "t", maxNodes: 1))
+        let capped = try JSONValue.parse(decision.record(time: "t", maxNodes: 1))
         #expect(capped["nodes"]?.arrayValue?.count == 1)
         #expect(capped["omitted"]?.intValue == 2)
     }
@@ -35,7 +35,7 @@ import Testing
         var s = snapshot([nodeInfo("node-1", cpu: 100), nodeInfo("node-2"), nodeInfo("node-3")])
         s.assume(podInfo("x", cpu: 2000), on: "node-3")
         let decision = SchedulingPipeline.schedule(podInfo("web-abc", cpu: 500), in: s)
-        let lines = SchedulingExplanation.render(annotation: decision.annotation(time: "2025-01-01T10:00:00Z"))
+        let lines = SchedulingExplanation.render(annotation: decision.record(time: "2025-01-01T10:00:00Z"))
         #expect(lines[0] == "Scheduled to node-2 at 2025-01-01T10:00:00Z: 2 of 3 nodes passed the filters.")
         #expect(lines[1].hasPrefix("node-2 (chosen): score "))
         #expect(lines[1].contains("LeastAllocated "))
@@ -50,7 +50,7 @@ import Testing
             nodeInfo("node-3", taints: [Taint(key: "dedicated", value: "db", effect: "NoSchedule")]),
         ])
         let decision = SchedulingPipeline.schedule(podInfo("big", cpu: 1000), in: s)
-        let lines = SchedulingExplanation.render(annotation: decision.annotation(time: "2025-01-01T10:00:00Z"))
+        let lines = SchedulingExplanation.render(annotation: decision.record(time: "2025-01-01T10:00:00Z"))
         #expect(lines == [
             "Not scheduled at 2025-01-01T10:00:00Z: 0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 Insufficient cpu.",
             "node-1: rejected by NodeResourcesFit: Insufficient cpu",

@@ -27,6 +27,12 @@ import Testing
         return node.isEmpty ? nil : node
     }
 
+    /// The scheduler's record for a pod, as text.
+    func scheduling(_ store: SQLiteStore, _ name: String) async throws -> String? {
+        try await store.attachment(Decision.attachmentName, of: .pod, namespace: "default", name: name)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
     func condition(_ pod: KubeObject) -> JSONValue? {
         pod.status?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "PodScheduled" }
     }
@@ -57,7 +63,8 @@ import Testing
 
                 let web = try await store.get(.pod, namespace: "default", name: "web-0")
                 #expect(condition(web)?["status"]?.stringValue == "True")
-                let annotation = try #require(web.annotations[Decision.annotationKey])
+                #expect(web.annotations[Decision.annotationKey] == nil, "the record is kept outside the pod")
+                let annotation = try #require(try await scheduling(store, "web-0"))
                 let record = try JSONValue.parse(annotation)
                 #expect(record["node"]?.stringValue == nodes[0])
                 #expect(record["nodes"]?.arrayValue?.count == 3)
@@ -72,7 +79,7 @@ import Testing
                 #expect(huge.spec?["nodeName"]?.stringValue == nil)
                 #expect(condition(huge)?["status"]?.stringValue == "False")
                 #expect(condition(huge)?["message"]?.stringValue == "0/3 nodes are available: 3 Insufficient cpu.")
-                let pending = SchedulingExplanation.render(annotation: huge.annotations[Decision.annotationKey] ?? "")
+                let pending = SchedulingExplanation.render(annotation: try await scheduling(store, "huge") ?? "")
                 #expect(pending.first?.contains("0/3 nodes are available: 3 Insufficient cpu.") == true)
 
                 try await eventually("events recorded") {

@@ -1,5 +1,6 @@
 import KctlControllerRuntime
 import KctlModel
+import KctlStore
 
 /// One placement decided by a scheduling cycle and not yet written.
 struct PendingBinding: Sendable {
@@ -8,7 +9,8 @@ struct PendingBinding: Sendable {
     /// The pod as the cycle saw it (for the `Scheduled` event).
     var object: KubeObject
     var node: String
-    var annotation: String
+    /// The decision, stored with the pod as it is bound.
+    var record: ObjectAttachment
     var message: String
     var time: String
 }

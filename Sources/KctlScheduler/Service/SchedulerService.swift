@@ -12,12 +12,14 @@ import ServiceLifecycle
 /// A placement is assumed in the snapshot at once (so the next pod sees its requests) and handed to
 /// the binder, which writes the placements gathered meanwhile in one store batch: each is an
 /// atomic update that fails if `spec.nodeName` is already set, so a pod can never be bound twice,
-/// and sets `nodeName`, the decision and `PodScheduled=True` in one write, as Kubernetes' binding
-/// does; then a `Scheduled` event is posted. A pod no node
+/// and sets `nodeName` and `PodScheduled=True` in one write, as Kubernetes' binding does, with
+/// the decision stored beside it; then a `Scheduled` event is posted. A pod no node
 /// fits gets `PodScheduled=False` (reason `Unschedulable`, Kubernetes' message), a `FailedScheduling`
 /// warning, and is retried with back-off, and at once when a node appears or changes or a pod
-/// frees room. Either way the decision is kept on the pod in the annotation `kctl.dev/scheduling`
-/// (see `Decision.annotation(time:)`, rendered by `SchedulingExplanation`).
+/// frees room. Either way the decision is kept with the pod for as long as it lives, as its
+/// attachment `scheduling` (see `Decision.record(time:)`, rendered by `SchedulingExplanation`):
+/// outside the pod's value, so that a hundred nodes' lines do not travel with every later write
+/// and watch event of the pod.
 ///
 /// It does not preempt lower-priority pods, and does not expire assumptions whose binding the
 /// informer never confirms (a successful bind is always confirmed by the watch).
@@ -125,14 +127,14 @@ public struct SchedulerService: ServiceLifecycle.Service {
         let started = ContinuousClock.now
         let decision = cache.schedule(pod)
         let time = Timestamp.format(now())
-        let annotation = decision.annotation(time: time)
+        let record = ObjectAttachment(name: Decision.attachmentName, value: Array(decision.record(time: time).utf8))
         if let node = decision.node {
             bindings.add(
                 PendingBinding(
-                    key: key, pod: pod, object: object, node: node, annotation: annotation, message: decision.message,
+                    key: key, pod: pod, object: object, node: node, record: record, message: decision.message,
                     time: time))
         } else {
-            await reportUnschedulable(object, decision: decision, annotation: annotation, time: time)
+            await reportUnschedulable(object, decision: decision, record: record, time: time)
         }
         SchedulerMetrics.attempt(scheduled: decision.node != nil, duration: started.duration(to: .now))
     }
@@ -145,12 +147,14 @@ public struct SchedulerService: ServiceLifecycle.Service {
         }
     }
 
-    /// Binds each pod of `batch` in one store batch: `spec.nodeName`, the decision and
-    /// `PodScheduled=True` in one conditional write per pod.
+    /// Binds each pod of `batch` in one store batch: `spec.nodeName` and `PodScheduled=True` in
+    /// one conditional write per pod, which also stores the decision with it.
     func bind(_ batch: [PendingBinding]) async {
         let writes = batch.map { binding in
-            StoreWrite.mutate(.pod, namespace: binding.object.namespace, name: binding.object.name, subresource: .all) {
-                current in
+            StoreWrite.mutate(
+                .pod, namespace: binding.object.namespace, name: binding.object.name, subresource: .all,
+                attaching: binding.record
+            ) { current in
                 // Checked inside the store's atomic update: a pod bound meanwhile (by anyone) stays as it is.
                 if let existing = current.spec?["nodeName"]?.stringValue, !existing.isEmpty {
                     throw StatusError.conflict(.pod, current.name, "the pod is already bound to \(existing)")
@@ -161,7 +165,8 @@ public struct SchedulerService: ServiceLifecycle.Service {
                 var spec = current.spec ?? [:]
                 spec["nodeName"] = .string(binding.node)
                 current.spec = spec
-                current.annotations[Decision.annotationKey] = binding.annotation
+                // A record of an earlier version of kctl, kept in the pod, is superseded.
+                if current.annotations[Decision.annotationKey] != nil { current.annotations[Decision.annotationKey] = nil }
                 PodScheduledCondition.set(&current, scheduled: true, reason: nil, message: nil, now: binding.time)
             }
         }
@@ -183,22 +188,21 @@ public struct SchedulerService: ServiceLifecycle.Service {
         }
     }
 
-    private func reportUnschedulable(_ object: KubeObject, decision: Decision, annotation: String, time: String) async {
+    private func reportUnschedulable(_ object: KubeObject, decision: Decision, record: ObjectAttachment, time: String) async {
         let key = ObjectKey(object)
         cache.markUnschedulable(key)
         let message = decision.message
         do {
-            _ = try await store.update(.pod, namespace: object.namespace, name: object.name, subresource: .all) {
-                current in
-                // The same verdict again (only the time differs) is not written again.
-                if let existing = current.annotations[Decision.annotationKey], !Self.sameDecision(existing, annotation) {
-                    current.annotations[Decision.annotationKey] = annotation
-                } else if current.annotations[Decision.annotationKey] == nil {
-                    current.annotations[Decision.annotationKey] = annotation
-                }
+            // The record is replaced every time (it makes no watch event); the pod changes only
+            // when its condition does.
+            let write = StoreWrite.mutate(
+                .pod, namespace: object.namespace, name: object.name, subresource: .all, attaching: record
+            ) { current in
+                if current.annotations[Decision.annotationKey] != nil { current.annotations[Decision.annotationKey] = nil }
                 PodScheduledCondition.set(
                     &current, scheduled: false, reason: "Unschedulable", message: message, now: time)
             }
+            _ = try await store.write([write])[0].get()
         } catch let error as StatusError where error.reason == .notFound {
             cache.clearUnschedulable(key)
             return
@@ -209,11 +213,4 @@ public struct SchedulerService: ServiceLifecycle.Service {
         queue.addRateLimited(key)
     }
 
-    /// Two annotations that differ at most in `time`.
-    static func sameDecision(_ a: String, _ b: String) -> Bool {
-        guard var x = try? JSONValue.parse(a), var y = try? JSONValue.parse(b) else { return false }
-        x["time"] = nil
-        y["time"] = nil
-        return x == y
-    }
 }

@@ -1,8 +1,8 @@
 import KctlModel
 
-/// The decision as the compact JSON the scheduler keeps on the pod (annotation `kctl.dev/scheduling`),
-/// so `kctl explain pod` can say why a pod is pending or why it is on its node for as long as the pod
-/// lives. Keys are sorted by the serializer:
+/// The decision as the compact JSON the scheduler keeps with the pod (its attachment `scheduling`,
+/// served as `GET pods/NAME/scheduling`), so `kctl explain pod` can say why a pod is pending or why
+/// it is on its node for as long as the pod lives. Keys are sorted by the serializer:
 ///
 ///     {"feasible":2,"message":"Successfully assigned default/web-1 to node-2","node":"node-2",
 ///      "nodeCount":3,"nodes":["node-2 285 88 97 100","node-3 270 80 90 100",
@@ -13,24 +13,28 @@ import KctlModel
 /// Each entry of `nodes` is one line: a feasible node's name, total and its scores in the order of
 /// `scores` (`-` for a score it did not get); or a filtered node's name, the filter that rejected
 /// it and the reasons (joined by ", "). Node and filter names hold no spaces, so the line splits
-/// unambiguously. One line per node rather than an object keeps the record small: it travels
-/// with every later write and watch event of the pod (a hundred nodes as objects made a pod ten
-/// times its own size).
+/// unambiguously. One line per node rather than an object keeps the record small (a hundred nodes
+/// as objects made it ten times the pod's own size).
 ///
 /// `nodes` lists the chosen node first, then feasible nodes by total (highest first), then filtered
 /// nodes by name; beyond `maxNodes` entries the rest are only counted in `omitted`. `node` is absent
 /// when the pod could not be placed; `reasons` counts nodes per Kubernetes reason. `v` is 2; the
 /// first format (one object per node, no `v`) is still rendered.
 extension Decision {
+    /// The name of the record's attachment to the pod.
+    public static let attachmentName = "scheduling"
+
+    /// Where kctl before the attachment kept the record: in the pod, as this annotation. Pods
+    /// stored then still have it; the scheduler removes it when it decides for the pod again.
     public static let annotationKey = "kctl.dev/scheduling"
 
     /// The version of the record's format.
     public static let annotationVersion = 2
 
-    /// The decision as compact JSON for the annotation, written straight as bytes: a hundred
+    /// The decision as compact JSON for the record, written straight as bytes: a hundred
     /// lines per pod made into strings, a tree and then text cost more than scheduling the pod.
     /// (The tests check it against the record built as a `JSONValue` and serialized.)
-    public func annotation(time: String, maxNodes: Int = 100) -> String {
+    public func record(time: String, maxNodes: Int = 100) -> String {
         let recorded = orderedNodes(limit: maxNodes)
         let scorers = Self.scorers(of: recorded)
         var out: [UInt8] = []
