@@ -119,6 +119,22 @@ extension JSONValue {
         text.withUnsafeBufferPointer { writeString(utf8: $0, to: &out) }
     }
 
+    /// Ends a JSON string whose opening quote is at `out[start - 1]` and whose text, UTF-8,
+    /// was appended as it is from `start` on: escapes that text where it needs it, then adds
+    /// the closing quote. For text written straight into `out` that nearly never needs escaping.
+    public static func closeQuoted(from start: Int, in out: inout [UInt8]) {
+        let plain = out.withUnsafeBufferPointer { bytes in
+            UnsafeBufferPointer(rebasing: bytes[start...]).allSatisfy(JSONText.isPlain)
+        }
+        if plain {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let text = Array(out[start...])
+        out.removeSubrange((start - 1)...)
+        appendQuoted(utf8: text, to: &out)
+    }
+
     private static func writeString(utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Copy runs of bytes that need no escape in one go; escape the rest one by one.

@@ -35,6 +35,11 @@ extension Decision {
     /// lines per pod made into strings, a tree and then text cost more than scheduling the pod.
     /// (The tests check it against the record built as a `JSONValue` and serialized.)
     public func record(time: String, maxNodes: Int = 100) -> String {
+        String(decoding: recordBytes(time: time, maxNodes: maxNodes), as: UTF8.self)
+    }
+
+    /// `record(time:maxNodes:)` as UTF-8, as the store keeps it.
+    public func recordBytes(time: String, maxNodes: Int = 100) -> [UInt8] {
         let recorded = orderedNodes(limit: maxNodes)
         let scorers = Self.scorers(of: recorded)
         var out: [UInt8] = []
@@ -61,12 +66,12 @@ extension Decision {
         number(nodeCount)
         key("nodes")
         out.append(UInt8(ascii: "["))
-        var line: [UInt8] = []
         for (index, outcome) in recorded.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            line.removeAll(keepingCapacity: true)
-            Self.writeLine(outcome, scorers: scorers, to: &line)
-            JSONValue.appendQuoted(utf8: line, to: &out)
+            out.append(UInt8(ascii: "\""))
+            let start = out.count
+            Self.writeLine(outcome, scorers: scorers, to: &out)
+            JSONValue.closeQuoted(from: start, in: &out)
         }
         out.append(UInt8(ascii: "]"))
         if nodes.count > recorded.count {
@@ -96,7 +101,7 @@ extension Decision {
         key("v")
         number(Self.annotationVersion)
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// The scores named in the record, in order of first appearance among its feasible nodes.

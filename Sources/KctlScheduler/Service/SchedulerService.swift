@@ -127,7 +127,7 @@ public struct SchedulerService: ServiceLifecycle.Service {
         let started = ContinuousClock.now
         let decision = cache.schedule(pod)
         let time = Timestamp.format(now())
-        let record = ObjectAttachment(name: Decision.attachmentName, value: Array(decision.record(time: time).utf8))
+        let record = ObjectAttachment(name: Decision.attachmentName, value: decision.recordBytes(time: time))
         if let node = decision.node {
             bindings.add(
                 PendingBinding(
