@@ -87,15 +87,21 @@ public enum TestFiles {
 
 /// Runs `body`, failing if it takes longer than `seconds`: tests wait on conditions, never sleep.
 public func withDeadline<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
+    try await withTimeout(.seconds(seconds), "the deadline of \(seconds)s", body)
+}
+
+/// Runs `body`, failing with "timed out waiting for `what`" when it takes longer than `limit`.
+public func withTimeout<R: Sendable>(
+    _ limit: Duration = .seconds(10), _ what: String = "the operation", _ body: @escaping @Sendable () async throws -> R
+) async throws -> R {
+    try await withThrowingTaskGroup(of: R.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            throw TestFailure("deadline of \(seconds)s passed")
+            try await Task.sleep(for: limit)
+            throw TestFailure("timed out waiting for \(what)")
         }
-        let result = try await group.next()!
-        group.cancelAll()
-        return result
+        defer { group.cancelAll() }
+        return try await group.next()!
     }
 }
 

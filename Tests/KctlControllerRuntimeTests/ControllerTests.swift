@@ -2,6 +2,7 @@ import Foundation
 import KctlControllerRuntime
 import KctlModel
 import Logging
+import func KctlTestSupport.withTimeout
 import Testing
 
 /// A reconciler that replays scripted results and records the keys it saw.

@@ -3,6 +3,7 @@ import KctlControllerRuntime
 import KctlModel
 import KctlStore
 import Logging
+import func KctlTestSupport.withTimeout
 import Testing
 
 @Suite struct EventRecorderTests {

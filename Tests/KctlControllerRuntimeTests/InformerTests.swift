@@ -3,6 +3,7 @@ import KctlControllerRuntime
 import KctlModel
 import KctlStore
 import class KctlTestSupport.BlockingExecutor
+import func KctlTestSupport.withTimeout
 import Testing
 
 @Suite struct InformerTests {

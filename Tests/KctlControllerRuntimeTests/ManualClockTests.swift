@@ -1,5 +1,6 @@
 import Foundation
 import KctlControllerRuntime
+import func KctlTestSupport.withTimeout
 import Testing
 
 @Suite struct ManualClockTests {

@@ -19,21 +19,6 @@ struct TimeoutError: Error, CustomStringConvertible {
     var description: String { "timed out waiting for \(what)" }
 }
 
-/// Runs `body`, failing when it takes longer than `limit`.
-func withTimeout<R: Sendable>(
-    _ limit: Duration = .seconds(10), _ what: String = "the operation", _ body: @escaping @Sendable () async throws -> R
-) async throws -> R {
-    try await withThrowingTaskGroup(of: R.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimeoutError(what: what)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
 /// Polls `condition` until it holds, failing after `limit`.
 func eventually(
     _ what: String, within limit: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool

@@ -1,4 +1,5 @@
 import KctlControllerRuntime
+import func KctlTestSupport.withTimeout
 import Testing
 
 @Suite struct WorkQueueTests {

@@ -1,5 +1,6 @@
 import Foundation
 import KctlModel
+import func KctlTestSupport.withTimeout
 import Testing
 
 @testable import KctlStore

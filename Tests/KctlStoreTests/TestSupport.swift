@@ -1,5 +1,6 @@
 import Foundation
 import KctlModel
+import func KctlTestSupport.withTimeout
 import Testing
 
 @testable import KctlStore
@@ -31,25 +32,6 @@ func withStore<R>(
     } catch {
         store.close()
         throw error
-    }
-}
-
-struct TimeoutError: Error, CustomStringConvertible {
-    var description: String { "timed out" }
-}
-
-/// Runs `body`, failing with `TimeoutError` when it takes longer than `limit`.
-func withTimeout<R: Sendable>(
-    _ limit: Duration = .seconds(10), _ body: @escaping @Sendable () async throws -> R
-) async throws -> R {
-    try await withThrowingTaskGroup(of: R.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimeoutError()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }
 

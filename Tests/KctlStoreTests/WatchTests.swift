@@ -1,4 +1,5 @@
 import KctlModel
+import func KctlTestSupport.withTimeout
 import Testing
 
 @testable import KctlStore
