@@ -84,7 +84,9 @@ extension KctlCommand {
 
         /// Applies one kind's documents, `inFlight` at a time, printing in document order.
         private func applyGroup(_ docs: [ManifestDocument], client: KubeClient, io: CommandIO) async throws -> Bool {
-            let known = try await LiveObjects.listed(for: docs.compactMap { $0.object.flatMap { try? target(of: $0) } }, client: client)
+            // Each document's target, worked out once for the list and for its apply.
+            let targets = docs.map { doc in doc.object.map { object in Result { try target(of: object) } } }
+            let known = try await LiveObjects.listed(for: targets.compactMap { try? $0?.get() }, client: client)
             return try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
                 var failed = false
                 var outcomes: [Int: Outcome] = [:]
@@ -95,10 +97,11 @@ extension KctlCommand {
                     let index = next
                     next += 1
                     let doc = docs[index]
+                    let target = targets[index]
                     group.addTask {
-                        guard let object = doc.object else { return (index, .failed(CLIError(ManifestFiles.failureLine(doc)))) }
+                        guard let target else { return (index, .failed(CLIError(ManifestFiles.failureLine(doc)))) }
                         do {
-                            return (index, .line(try await apply(object, client: client, known: known).line))
+                            return (index, .line(try await apply(target: try target.get(), client: client, known: known).line))
                         } catch let error as StatusError where error.isUnreachable {
                             return (index, .unreachable(error))
                         } catch {
@@ -175,7 +178,14 @@ extension KctlCommand {
         /// `deployment.apps/web configured` line and the object as the server holds it, or would.
         /// `known` holds live objects already listed; anything else is read with a GET.
         func apply(_ document: KubeObject, client: KubeClient, known: LiveObjects = .none) async throws -> Applied {
-            let (type, manifest) = try target(of: document)
+            try await apply(target: try target(of: document), client: client, known: known)
+        }
+
+        /// `apply(_:client:known:)` of a document whose target is worked out.
+        private func apply(
+            target: (type: ResourceType, manifest: KubeObject), client: KubeClient, known: LiveObjects
+        ) async throws -> Applied {
+            let (type, manifest) = target
             let label = Printers.qualifiedName(type, manifest.name)
             var attempt = 0
             while true {
