@@ -127,9 +127,9 @@ struct SchedulerBench: AsyncParsableCommand {
             let floor = try ChangeLogReplay.replay(written, into: (dir as NSString).appendingPathComponent("replay.db"))
             progress(
                 String(
-                    format: "  raw SQLite, the same %d writes again (same rows, layout and durability, %d a transaction): "
-                        + "%.2f s of CPU, %.0f us a pod, %.0f%% of the run's CPU",
-                    floor.writes, ChangeLogReplay.group, floor.cpuSeconds, floor.cpuSeconds * 1e6 / Double(total),
+                    format: "  raw SQLite, the same %d writes again (same rows, %d attachments, layout and durability, "
+                        + "%d a transaction): %.2f s of CPU, %.0f us a pod, %.0f%% of the run's CPU",
+                    floor.writes, floor.attachments, ChangeLogReplay.group, floor.cpuSeconds, floor.cpuSeconds * 1e6 / Double(total),
                     floor.cpuSeconds * 100 / runCPU))
             let seconds = (end - start).seconds
             let e2eRate = Double(total) / seconds
