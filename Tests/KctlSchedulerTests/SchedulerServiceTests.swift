@@ -33,6 +33,41 @@ import Testing
             .map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// A pod that fits nowhere is tried again whenever a node changes: the same verdict keeps
+    /// its record (and the time it was first reached), a different one replaces it.
+    @Test func aRepeatedVerdictKeepsItsRecordAndANewOneReplacesIt() async throws {
+        try await withStore { store in
+            _ = try await store.create(nodeObject("n1", cpu: "1", zone: "z1"), as: .node)
+            _ = try await store.create(podObject("huge", cpu: "8", app: "huge"), as: .pod)
+            // Every decision gets a later time than the one before.
+            let seconds = Locked(0.0)
+            let service = SchedulerService(
+                store: store, logger: Self.logger,
+                now: { Date(timeIntervalSince1970: seconds.withLock { $0 += 1; return $0 }) })
+            let task = Task { try await service.run() }
+            defer { task.cancel() }
+            try await eventually("the first record") { try await scheduling(store, "huge") != nil }
+            let first = try #require(try await scheduling(store, "huge"))
+
+            // A change to the node that frees no room: tried again, the same verdict.
+            _ = try await store.update(.node, namespace: nil, name: "n1", subresource: .main) {
+                $0.labels["team"] = "a"
+            }
+            try await eventually("the second attempt") {
+                try await events(store, reason: "FailedScheduling").first?["count"]?.intValue == 2
+            }
+            #expect(try await scheduling(store, "huge") == first)
+
+            // Another node that is too small as well: a new verdict, a new record.
+            _ = try await store.create(nodeObject("n2", cpu: "1", zone: "z1"), as: .node)
+            try await eventually("the record of two nodes") {
+                try await scheduling(store, "huge")?.contains("\"nodeCount\":2") == true
+            }
+            task.cancel()
+            _ = await task.result
+        }
+    }
+
     func condition(_ pod: KubeObject) -> JSONValue? {
         pod.status?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "PodScheduled" }
     }

@@ -193,10 +193,15 @@ public struct SchedulerService: ServiceLifecycle.Service {
         cache.markUnschedulable(key)
         let message = decision.message
         do {
-            // The record is replaced every time (it makes no watch event); the pod changes only
-            // when its condition does.
+            // The same verdict again (only the time differs) is not written again: a pod that
+            // fits nowhere is retried whenever a node or a pod changes. The pod itself changes
+            // only when its condition does.
+            let stored = try? await store.attachment(
+                Decision.attachmentName, of: .pod, namespace: object.namespace, name: object.name)
+            let repeated = stored.map { Self.sameDecision($0, record.value) } ?? false
             let write = StoreWrite.mutate(
-                .pod, namespace: object.namespace, name: object.name, subresource: .all, attaching: record
+                .pod, namespace: object.namespace, name: object.name, subresource: .all,
+                attaching: repeated ? nil : record
             ) { current in
                 if current.annotations[Decision.annotationKey] != nil { current.annotations[Decision.annotationKey] = nil }
                 PodScheduledCondition.set(
@@ -213,4 +218,11 @@ public struct SchedulerService: ServiceLifecycle.Service {
         queue.addRateLimited(key)
     }
 
+    /// Two records that differ at most in `time`.
+    static func sameDecision(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard var x = try? JSONValue.parse(a), var y = try? JSONValue.parse(b) else { return false }
+        x["time"] = nil
+        y["time"] = nil
+        return x == y
+    }
 }
