@@ -221,7 +221,9 @@ public final class SQLiteStore: Store {
     ) async throws {
         types.register(type)
         let key = ObjectKey(type, namespace: namespace, name: name)
-        _ = try await writer.perform(.attach(attachment, key: key, type: type))
+        // A mutation that changes nothing, carrying the attachment.
+        _ = try await writer.perform(
+            .mutate(key: key, type: type, subresource: .main, attachment: attachment, mutate: { _ in }))
         await maybeYield()
     }
 

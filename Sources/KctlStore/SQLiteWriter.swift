@@ -39,7 +39,6 @@ final class SQLiteWriter: @unchecked Sendable {
         case mutate(
             key: ObjectKey, type: ResourceType, subresource: Subresource, attachment: ObjectAttachment?,
             mutate: @Sendable (inout KubeObject) throws -> Void)
-        case attach(ObjectAttachment, key: ObjectKey, type: ResourceType)
         case delete(key: ObjectKey, type: ResourceType, preconditions: Preconditions, gracePeriodSeconds: Int64?, now: String)
     }
 
@@ -230,15 +229,9 @@ final class SQLiteWriter: @unchecked Sendable {
             let outcome = try ObjectRules.update(
                 stored: stored, incoming: changed, as: type, subresource: subresource, checkVersion: false)
             let (object, commit) = try apply(outcome, key: key, type: type, revision: revision)
-            if let attachment {
-                // Removed by this very write (its last finalizer cleared): nothing to attach to.
-                if commit?.event.type != .deleted { try put(attachment, key) }
-            }
+            // Not when this very write removed the object (its last finalizer cleared).
+            if let attachment, commit?.event.type != .deleted { try put(attachment, key) }
             return (.object(object), commit)
-        case .attach(let attachment, let key, let type):
-            guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
-            try put(attachment, key)
-            return (.object(stored), nil)
         case .delete(let key, let type, let preconditions, let gracePeriodSeconds, let now):
             guard let stored = try load(key) else { throw StatusError.notFound(type, key.name) }
             let outcome = try ObjectRules.delete(
