@@ -138,7 +138,7 @@ public struct APIServer: HTTPResponder {
         if target.type == .pod, target.subresource == "log", request.method == .get {
             return try await podLog(target, query: query)
         }
-        if target.type == .pod, target.subresource == Self.schedulingRecord, request.method == .get {
+        if target.type == .pod, target.subresource == Pod.schedulingRecord, request.method == .get {
             return try await podScheduling(target)
         }
         if target.type == .pod, target.subresource == "exec", request.method == .get || request.method == .post {

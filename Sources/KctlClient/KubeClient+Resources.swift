@@ -83,7 +83,7 @@ extension KubeClient {
     /// record; nil when the server has none (404): the pod is missing, not looked at yet, or
     /// was bound by someone else.
     public func schedulingRecord(namespace: String?, pod: String) async throws -> String? {
-        let path = ResourceType.pod.itemPath(namespace: scoped(.pod, namespace), name: pod) + "/scheduling"
+        let path = ResourceType.pod.itemPath(namespace: scoped(.pod, namespace), name: pod) + "/" + Pod.schedulingRecord
         let (status, bytes) = try await send(method: .GET, path: path)
         if status == 404 { return nil }
         guard (200..<300).contains(status) else { throw KubeClient.error(status: status, body: bytes) }

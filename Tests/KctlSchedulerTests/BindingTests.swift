@@ -108,7 +108,7 @@ import Testing
                     bound.insert(event.object.name)
                     #expect(event.object.annotations[Decision.annotationKey] == nil)
                     let record = try await store.attachment(
-                        Decision.attachmentName, of: .pod, namespace: "default", name: event.object.name)
+                        Pod.schedulingRecord, of: .pod, namespace: "default", name: event.object.name)
                     #expect(record.map { String(decoding: $0, as: UTF8.self) }?.contains("\"node\":\"n1\"") == true)
                     let condition = PodScheduledCondition.current(event.object)
                     #expect(condition?["status"]?.stringValue == "True")
@@ -134,12 +134,12 @@ import Testing
             await service.bind([
                 PendingBinding(
                     key: .init(namespace: "default", name: "p"), pod: info, object: pod, node: "n1",
-                    record: ObjectAttachment(name: Decision.attachmentName, value: Array("{}".utf8)), message: "m", time: "t")
+                    record: ObjectAttachment(name: Pod.schedulingRecord, value: Array("{}".utf8)), message: "m", time: "t")
             ])
             let stored = try await store.get(.pod, namespace: "default", name: "p")
             #expect(stored.spec?["nodeName"]?.stringValue == "elsewhere")
             #expect(stored.annotations[Decision.annotationKey] == nil)
-            let record = try await store.attachment(Decision.attachmentName, of: .pod, namespace: "default", name: "p")
+            let record = try await store.attachment(Pod.schedulingRecord, of: .pod, namespace: "default", name: "p")
             #expect(record == nil, "no record of a binding that did not happen")
         }
     }
@@ -160,7 +160,7 @@ import Testing
             }
             let stored = try await store.get(.pod, namespace: "default", name: "p")
             #expect(stored.annotations == ["team": "a"])
-            let record = try await store.attachment(Decision.attachmentName, of: .pod, namespace: "default", name: "p")
+            let record = try await store.attachment(Pod.schedulingRecord, of: .pod, namespace: "default", name: "p")
             #expect(record.map { String(decoding: $0, as: UTF8.self) }?.contains("\"v\":2") == true)
             task.cancel()
             _ = await task.result

@@ -29,7 +29,7 @@ import Testing
 
     /// The scheduler's record for a pod, as text.
     func scheduling(_ store: SQLiteStore, _ name: String) async throws -> String? {
-        try await store.attachment(Decision.attachmentName, of: .pod, namespace: "default", name: name)
+        try await store.attachment(Pod.schedulingRecord, of: .pod, namespace: "default", name: name)
             .map { String(decoding: $0, as: UTF8.self) }
     }
 

@@ -3,9 +3,6 @@ import KctlModel
 import KctlStore
 
 extension APIServer {
-    /// The attachment that holds the scheduler's latest decision for a pod.
-    static let schedulingRecord = "scheduling"
-
     /// `GET pods/NAME/scheduling`: the scheduler's latest decision for the pod, node by node, as
     /// the JSON record it keeps with the pod (what `kctl explain pod` renders). 404 when the pod
     /// does not exist, or has no record (not looked at yet, or bound by someone else).
@@ -14,7 +11,7 @@ extension APIServer {
             throw StatusError.badRequest("a pod name is required")
         }
         guard
-            let record = try await store.attachment(Self.schedulingRecord, of: .pod, namespace: namespace, name: name)
+            let record = try await store.attachment(Pod.schedulingRecord, of: .pod, namespace: namespace, name: name)
         else {
             throw StatusError(
                 reason: .notFound, code: 404,

@@ -1,6 +1,9 @@
 /// A group of processes scheduled together onto one node, with one IP.
 public struct Pod: APIObject {
     public static let resourceType = ResourceType.pod
+    /// Where the scheduler's latest decision for a pod is kept beside it: the name of the pod's
+    /// store attachment, and of the subresource that serves it (`GET pods/NAME/scheduling`).
+    public static let schedulingRecord = "scheduling"
 
     public var apiVersion: String?
     public var kind: String?

@@ -21,9 +21,6 @@ import KctlModel
 /// when the pod could not be placed; `reasons` counts nodes per Kubernetes reason. `v` is 2; the
 /// first format (one object per node, no `v`) is still rendered.
 extension Decision {
-    /// The name of the record's attachment to the pod.
-    public static let attachmentName = "scheduling"
-
     /// Where kctl before the attachment kept the record: in the pod, as this annotation. Pods
     /// stored then still have it; the scheduler removes it when it decides for the pod again.
     public static let annotationKey = "kctl.dev/scheduling"

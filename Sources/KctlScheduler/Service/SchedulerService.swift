@@ -127,7 +127,7 @@ public struct SchedulerService: ServiceLifecycle.Service {
         let started = ContinuousClock.now
         let decision = cache.schedule(pod)
         let time = Timestamp.format(now())
-        let record = ObjectAttachment(name: Decision.attachmentName, value: decision.recordBytes(time: time))
+        let record = ObjectAttachment(name: Pod.schedulingRecord, value: decision.recordBytes(time: time))
         if let node = decision.node {
             bindings.add(
                 PendingBinding(
@@ -165,8 +165,7 @@ public struct SchedulerService: ServiceLifecycle.Service {
                 var spec = current.spec ?? [:]
                 spec["nodeName"] = .string(binding.node)
                 current.spec = spec
-                // A record of an earlier version of kctl, kept in the pod, is superseded.
-                if current.annotations[Decision.annotationKey] != nil { current.annotations[Decision.annotationKey] = nil }
+                Self.dropAnnotationRecord(&current)
                 PodScheduledCondition.set(&current, scheduled: true, reason: nil, message: nil, now: binding.time)
             }
         }
@@ -197,13 +196,13 @@ public struct SchedulerService: ServiceLifecycle.Service {
             // fits nowhere is retried whenever a node or a pod changes. The pod itself changes
             // only when its condition does.
             let stored = try? await store.attachment(
-                Decision.attachmentName, of: .pod, namespace: object.namespace, name: object.name)
+                Pod.schedulingRecord, of: .pod, namespace: object.namespace, name: object.name)
             let repeated = stored.map { Self.sameDecision($0, record.value) } ?? false
             let write = StoreWrite.mutate(
                 .pod, namespace: object.namespace, name: object.name, subresource: .all,
                 attaching: repeated ? nil : record
             ) { current in
-                if current.annotations[Decision.annotationKey] != nil { current.annotations[Decision.annotationKey] = nil }
+                Self.dropAnnotationRecord(&current)
                 PodScheduledCondition.set(
                     &current, scheduled: false, reason: "Unschedulable", message: message, now: time)
             }
@@ -216,6 +215,12 @@ public struct SchedulerService: ServiceLifecycle.Service {
         }
         recorder.post(object, type: .warning, reason: "FailedScheduling", message: message)
         queue.addRateLimited(key)
+    }
+
+    /// Removes the record an earlier kctl kept in the pod as an annotation: the attachment that
+    /// goes with this write supersedes it.
+    static func dropAnnotationRecord(_ pod: inout KubeObject) {
+        if pod.annotations[Decision.annotationKey] != nil { pod.annotations[Decision.annotationKey] = nil }
     }
 
     /// Two records that differ at most in `time`.
