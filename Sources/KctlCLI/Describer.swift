@@ -208,7 +208,9 @@ enum Describer {
         w.pair("Start Time", timestamp(str(o, "status.startTime")))
         w.pair("Labels", values: labelLines(object.labels))
         var annotations = object.annotations
-        let scheduling = annotations.removeValue(forKey: Decision.annotationKey) ?? context.scheduling
+        // Pods stored by an older kctld keep the record in an annotation (shown here, not there).
+        let annotationRecord = annotations.removeValue(forKey: Decision.annotationKey)
+        let scheduling = context.scheduling ?? annotationRecord
         w.pair("Annotations", values: annotationLines(annotations))
         w.pair("Status", object.deletionTimestamp != nil ? "Terminating" : (str(o, "status.phase") ?? "Unknown"))
         if let reason = str(o, "status.reason") { w.pair("Reason", reason) }
