@@ -39,12 +39,10 @@ struct ChangeLogReplay {
         sqlite3_bind_int64(stmt, 1, revision)
         var rows: [Row] = []
         while sqlite3_step(stmt) == SQLITE_ROW {
-            let bytes = Int(sqlite3_column_bytes(stmt, 5))
-            let value = sqlite3_column_blob(stmt, 5).map { [UInt8](UnsafeRawBufferPointer(start: $0, count: bytes)) } ?? []
             rows.append(
                 Row(
                     revision: sqlite3_column_int64(stmt, 0), resource: text(stmt, 1), namespace: text(stmt, 2),
-                    name: text(stmt, 3), type: sqlite3_column_int64(stmt, 4), value: value))
+                    name: text(stmt, 3), type: sqlite3_column_int64(stmt, 4), value: blob(stmt, 5)))
         }
         // Each live object's attachments go with its first update after `revision`.
         var firstUpdate: [String: Int] = [:]
@@ -57,9 +55,7 @@ struct ChangeLogReplay {
         while sqlite3_step(attached) == SQLITE_ROW {
             let key = "\(text(attached, 0))/\(text(attached, 1))/\(text(attached, 2))"
             guard let index = firstUpdate[key] else { continue }
-            let bytes = Int(sqlite3_column_bytes(attached, 4))
-            let value = sqlite3_column_blob(attached, 4).map { [UInt8](UnsafeRawBufferPointer(start: $0, count: bytes)) } ?? []
-            rows[index].attachments.append((text(attached, 3), value))
+            rows[index].attachments.append((text(attached, 3), blob(attached, 4)))
         }
         return rows
     }
@@ -126,6 +122,11 @@ struct ChangeLogReplay {
 
     private static func text(_ stmt: OpaquePointer?, _ column: Int32) -> String {
         String(cString: sqlite3_column_text(stmt, column))
+    }
+
+    private static func blob(_ stmt: OpaquePointer?, _ column: Int32) -> [UInt8] {
+        let bytes = Int(sqlite3_column_bytes(stmt, column))
+        return sqlite3_column_blob(stmt, column).map { [UInt8](UnsafeRawBufferPointer(start: $0, count: bytes)) } ?? []
     }
 
     private static func threadCPUSeconds() -> Double {
